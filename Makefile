@@ -1,0 +1,61 @@
+# One command to run the app with demo data (SQLite), one to run every test.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kse_test
+
+.PHONY: install run serve setup test test-pg test-unit browser-deps babel-extract babel-update translations bench clean
+
+install: $(VENV)/.installed translations
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+# Compiled catalogues are build products, not committed.
+translations: $(VENV)/.installed $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(VENV)/bin/pybabel compile -f -d translations -l $* >/dev/null
+
+setup: install
+	$(FLASK) db upgrade
+	$(FLASK) refdata load
+	$(FLASK) roles sync
+	$(FLASK) demo load
+
+run: setup
+	@echo "Backoffice on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: setup
+	$(VENV)/bin/gunicorn -w 2 -b $(HOST):$(PORT) wsgi:app
+
+browser-deps:
+	@test -x /usr/bin/chromium || { echo "installing Debian chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+test: install browser-deps
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(VENV)/bin/pytest tests/rules $(PYTEST_ARGS)
+
+test-pg: install browser-deps
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+babel-extract: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot app views models reports
+
+babel-update: babel-extract
+	$(VENV)/bin/pybabel update -N -i translations/messages.pot -d translations
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,159 @@
+"""Audit log writer: every insert, update and delete of an `Audited` model, and every
+custom action, becomes an `audit_entry` row inside the same transaction as the change.
+
+Hooked on SQLAlchemy's `after_flush`, where the primary keys are known and attribute
+history still shows the values before the flush.
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import enum
+import json
+import uuid
+
+from flask import g, has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from models.audit import AuditEntry
+from models.mixins import Audited, utcnow
+
+MASK = "***"
+# Who acts outside a request (CLI commands set it).
+system_actor: contextvars.ContextVar[str] = contextvars.ContextVar("system_actor", default="system")
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<{len(bytes(value))} bytes>"
+    return str(value)
+
+
+def _actor() -> tuple[int | None, str, str | None]:
+    if has_request_context():
+        user = getattr(g, "user", None)
+        request_id = getattr(g, "request_id", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user.id, user.username, request_id
+        return None, "anonymous", request_id
+    return None, system_actor.get(), None
+
+
+def _record_id(obj) -> str | None:
+    identity = inspect(obj).identity
+    if not identity:
+        return None
+    return ",".join(str(part) for part in identity)
+
+
+def _column_changes(obj, mode: str) -> dict:
+    state = inspect(obj)
+    secret = getattr(type(obj), "__audit_secret__", frozenset())
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        hist = state.attrs[key].history
+        if mode == "insert":
+            value = getattr(obj, key)
+            if value is None:
+                continue
+            before, after = None, value
+        elif mode == "delete":
+            before, after = (hist.unchanged or hist.deleted or [None])[0], None
+            if before is None:
+                continue
+        else:
+            if not hist.has_changes():
+                continue
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            if before == after:
+                continue
+        if key in secret:
+            before = MASK if before is not None else None
+            after = MASK if after is not None else None
+        changes[key] = [_plain(before), _plain(after)]
+    return changes
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    rows = []
+    for mode, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, Audited):
+                continue
+            if mode == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _column_changes(obj, mode)
+            if mode == "update" and not changes:
+                continue
+            rows.append((mode, obj, changes))
+    if not rows:
+        return
+    user_id, username, request_id = _actor()
+    now = utcnow()
+    session.connection().execute(
+        AuditEntry.__table__.insert(),
+        [
+            {
+                "at": now,
+                "user_id": user_id,
+                "username": username,
+                "request_id": request_id,
+                "action": mode,
+                "table_name": obj.__tablename__,
+                "record_id": _record_id(obj),
+                "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
+                "remark": None,
+            }
+            for mode, obj, changes in rows
+        ],
+    )
+
+
+def record_action(session: Session, action: str, obj=None, *, table: str | None = None,
+                  record_id: str | None = None, details: dict | None = None) -> None:
+    """Audit a custom action (final submission, lottery run, export…) in the current
+    transaction; the caller commits it together with the action's own changes."""
+    user_id, username, request_id = _actor()
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            user_id=user_id,
+            username=username,
+            request_id=request_id,
+            action=f"action:{action}"[:64],
+            table_name=table or (obj.__tablename__ if obj is not None else "-"),
+            record_id=record_id or (_record_id(obj) if obj is not None else None),
+            changes=json.dumps({k: _plain(v) for k, v in (details or {}).items()}, ensure_ascii=False, sort_keys=True),
+        )
+    )
+
+
+def new_request_id(incoming: str | None) -> str:
+    if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+        return incoming
+    return uuid.uuid4().hex
+
+
+_installed = False
+
+
+def install() -> None:
+    """Listen on every Session (idempotent: the factory may run many times in tests)."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "after_flush", _after_flush)
+        _installed = True

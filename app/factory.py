@@ -1,0 +1,57 @@
+"""Application factory: callable many times (one app per test), config from config.py
+and the environment."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else generated once into instance/ (never git)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    from flask_appbuilder import AppBuilder
+
+    import models  # noqa: F401 - registers every table before FAB and Alembic look
+    from app import audit, hardening
+    from app.cli import register_cli
+    from app.extensions import csrf, db, migrate
+    from views import register_views
+
+    app = Flask(__name__, instance_path=str(Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance")).resolve()))
+    app.config.from_object("config")
+    if overrides:
+        app.config.update(overrides)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    # Our catalogue loads after FAB's, so it also fills FAB's untranslated strings.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    audit.install()
+    with app.app_context():
+        db.init_app(app)
+        migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+        csrf.init_app(app)
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+    hardening.install(app)
+    register_cli(app)
+    return app

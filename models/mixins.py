@@ -1,0 +1,58 @@
+"""Mixins that mark how a model is audited and which rows a user may touch.
+
+The row-restriction policy itself lives in `app.access`; models only say how they
+relate to a centre, an evaluator or a grader.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, func
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Audited:
+    """Every insert, update and delete of this model is written to the audit log in the
+    same transaction (see app.audit). `__audit_secret__` fields are logged masked."""
+
+    __audit_secret__: frozenset[str] = frozenset()
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class CentreOwned:
+    """Rows that belong to exactly one centre. Override `centre_clause` when the centre
+    is reached through a relationship rather than a `centre_id` column."""
+
+    @classmethod
+    def centre_clause(cls, centre_id: int) -> ColumnElement[bool]:
+        return cls.centre_id == centre_id  # type: ignore[attr-defined]
+
+    def owning_centre_id(self) -> int | None:
+        return getattr(self, "centre_id", None)
+
+
+class EvaluatorOwned:
+    """Rows that belong to exactly one evaluator (their registry file)."""
+
+    @classmethod
+    def evaluator_clause(cls, evaluator_id: int) -> ColumnElement[bool]:
+        return cls.evaluator_id == evaluator_id  # type: ignore[attr-defined]
+
+
+class GraderAssigned:
+    """Rows that a grader may see only when assigned to them."""
+
+    @classmethod
+    def grader_clause(cls, user_id: int) -> ColumnElement[bool]:
+        return cls.grader_id == user_id  # type: ignore[attr-defined]

@@ -1,0 +1,149 @@
+"""Base views every area uses: row restrictions on every endpoint, CSV export, POST-only
+actions and no flat-file download. Areas declare `role_permissions`; app.roles syncs."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+
+from app import access, audit
+from app.csv_export import dotted, stream_rows
+
+log = logging.getLogger(__name__)
+
+
+class BackofficeView(BaseView):
+    """A non-CRUD page. `role_permissions` maps role → {"can_<method>", …}."""
+
+    role_permissions: dict[str, set[str]] = {}
+    helpdesk_reads = False
+
+
+class BackofficeModelView(ModelView):
+    """ModelView with the project's row restriction applied everywhere."""
+
+    list_template = "backoffice/list.html"
+    base_filters = [access.ROW_SCOPE]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
+    role_permissions: dict[str, set[str]] = {}
+    helpdesk_reads = True  # K-11
+    page_size = 25
+    export_columns: list[str] | None = None  # default: list_columns
+
+    def __init__(self, **kwargs):
+        # Offer only permitted rows in related-field choices (the field then also
+        # rejects a forged id: it is not among its choices).
+        for attr in ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"):
+            setattr(self, attr, dict(getattr(self, attr, None) or {}))
+        mapper = inspect(self.datamodel.obj)
+        for rel in mapper.relationships:
+            if access.is_scoped(rel.mapper.class_):
+                for attr in ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"):
+                    getattr(self, attr).setdefault(rel.key, [access.ROW_SCOPE])
+        super().__init__(**kwargs)
+
+    # --- writes: force owner, refuse out-of-scope references --------------------------
+    def pre_add(self, item):
+        access.check_writable(item, self.datamodel.session)
+
+    def pre_update(self, item):
+        access.check_writable(item, self.datamodel.session)
+
+    def pre_delete(self, item):
+        if not access.is_visible(item, self.datamodel.session):
+            abort(404)
+
+    # --- actions: POST only, every row re-checked ------------------------------------
+    def _scoped_get(self, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    def _check_action(self, name: str) -> None:
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        self._check_action(name)
+        return self.actions[name].func(self._scoped_get(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        self._check_action(name)
+        items = [self._scoped_get(pk) for pk in request.form.getlist("rowid")]
+        return self.actions[name].func(items)
+
+    @expose("/download/<string:filename>")
+    def download(self, filename):
+        # FAB's download serves any file of UPLOAD_FOLDER to anyone with the view:
+        # areas with files expose their own row-checked downloads instead.
+        abort(404)
+
+    # --- CSV export -----------------------------------------------------------------
+    def export_query(self):
+        """The list page's query: its filters and search (`_flt_` args), its ordering
+        (`_oc_`/`_od_`), the base filters (row restriction) – without pagination."""
+        filters = self.datamodel.get_filters(self.search_columns)
+        get_filter_args(filters)
+        joined = filters.get_joined_filters(self._base_filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if order_column and order_column not in self.order_columns:
+            abort(400)
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        query = self.datamodel.session.query(self.datamodel.obj)
+        query = self.datamodel.apply_all(query, joined, order_column, order_direction)
+        if not order_column:  # a stable order for a reproducible file
+            query = query.order_by(*inspect(self.datamodel.obj).primary_key)
+        return query
+
+    @expose("/export/")
+    @has_access
+    def export(self):
+        columns = list(self.export_columns or self.list_columns)
+        headers = [str(self.label_columns.get(c, c)) for c in columns]
+        batch = current_app.config.get("CSV_EXPORT_BATCH", 1000)
+        # 2.0-style execution: the legacy Query uniquifies rows whenever a joined eager
+        # load is present, which rules out yield_per (a server-side cursor).
+        stmt = self.export_query().statement.execution_options(yield_per=batch)
+        session = self.datamodel.session
+        audit.record_action(self.datamodel.session, "export", table=self.datamodel.obj.__tablename__,
+                            details={"view": self.__class__.__name__, "args": request.query_string.decode()[:500]})
+        self.datamodel.session.commit()
+
+        def rows():
+            for item in session.execute(stmt).scalars():
+                yield [dotted(item, c) for c in columns]
+
+        filename = f"{self.datamodel.obj.__tablename__}.csv"
+        return Response(
+            stream_with_context(stream_rows(headers, rows())),
+            mimetype="text/csv",
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f"attachment; filename={filename}; filename*=UTF-8''{quote(filename)}",
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+class ReadOnlyModelView(BackofficeModelView):
+    base_permissions = ["can_list", "can_show", "can_export"]
+
+
+def flash_and_back(message, category="warning"):
+    flash(message, category)
+    return redirect(request.referrer or "/")
+
+
+EXPORT_LABEL = _l("Export CSV")
