@@ -136,3 +136,7 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
         users[username] = user
     appbuilder.session.flush()
     return users
+
+
+# Areas' demo data (each module appends itself to EXTENSIONS).
+from app import demo_centres  # noqa: E402,F401

@@ -36,6 +36,9 @@ class BackofficeModelView(ModelView):
     export_columns: list[str] | None = None  # default: list_columns
 
     def __init__(self, **kwargs):
+        # FAB appends each @action's permission to base_permissions in place: give every
+        # view its own list, or one view's actions leak into all the others.
+        self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also
         # rejects a forged id: it is not among its choices).
         for attr in ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"):
