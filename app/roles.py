@@ -45,7 +45,7 @@ def grants_for(appbuilder) -> dict[str, set[tuple[str, str]]]:
         if not isinstance(view, (BackofficeModelView, BackofficeView)):
             continue
         name = view.class_permission_name
-        existing = {f"can_{p}" if not p.startswith("can_") else p for p in view.base_permissions or ()}
+        existing = set(view.base_permissions or ())
         declared = dict(view.role_permissions)
         if view.helpdesk_reads:
             declared.setdefault(HELPDESK, set())

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class BackofficeView(BaseView):
-    """A non-CRUD page. `role_permissions` maps role → {"can_<method>", …}."""
+    """A non-CRUD page. `role_permissions` maps role → {"can_<method>", …}; an
+    `@action` method's permission is the action's name, without "can_"."""
 
     role_permissions: dict[str, set[str]] = {}
     helpdesk_reads = False
@@ -36,6 +37,8 @@ class BackofficeModelView(ModelView):
     export_columns: list[str] | None = None  # default: list_columns
 
     def __init__(self, **kwargs):
+        # FAB appends action permissions to this list: never to the shared class list.
+        self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also
         # rejects a forged id: it is not among its choices).
         for attr in ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"):
