@@ -11,7 +11,7 @@ CATEGORY_LABEL = _l("Centre resources")
 
 CENTRE_LABELS = {
     "code": _l("Centre code"),
-    "name": _l("Name"),
+    "name": _l("Centre name"),
     "legal_representative": _l("Legal representative"),
     "prefecture": _l("Prefecture"),
     "prefecture.name_el": _l("Prefecture"),
