@@ -52,7 +52,7 @@ babel-extract: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -o translations/messages.pot app views models reports
 
 babel-update: babel-extract
-	$(VENV)/bin/pybabel update -N --ignore-obsolete --no-location -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel update -N --ignore-obsolete --ignore-pot-creation-date -i translations/messages.pot -d translations
 
 bench: install
 	$(PY) bench/run.py
