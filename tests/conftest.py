@@ -129,6 +129,20 @@ def app(db_template, tmp_path):
     db_template.drop(url)
 
 
+@pytest.fixture(scope="module")
+def shared_app(db_template, tmp_path_factory):
+    """One app for a module of read-only tests (e.g. the authorization matrix)."""
+    from app.factory import create_app
+
+    url = db_template.clone()
+    application = create_app(app_config(url, tmp_path_factory.mktemp("shared")))
+    yield application
+    with application.app_context():
+        application.appbuilder.session.remove()
+        application.extensions["sqlalchemy"].engine.dispose()
+    db_template.drop(url)
+
+
 @pytest.fixture
 def db_session(app):
     with app.app_context():
