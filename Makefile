@@ -49,10 +49,10 @@ test-pg: install browser-deps
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 babel-extract: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot app views models reports
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -o translations/messages.pot app views models reports
 
 babel-update: babel-extract
-	$(VENV)/bin/pybabel update -N -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel update -N --ignore-obsolete --ignore-pot-creation-date -i translations/messages.pot -d translations
 
 bench: install
 	$(PY) bench/run.py

@@ -76,15 +76,29 @@ def check_writable(obj, session, user=None) -> None:
     if CENTRE_MANAGER in roles and ADMIN not in roles and issubclass(model, CentreOwned):
         if "centre_id" in inspect(model).columns and model.__tablename__ != "centre":
             obj.centre_id = user.centre_id  # the manager's own centre, never a posted one
-    for rel in inspect(model).relationships:
+    state = inspect(obj)
+    mapper = state.mapper
+    for rel in mapper.relationships:
         if rel.direction is not RelationshipDirection.MANYTOONE:
             continue
+        if state.has_identity and not _reference_changed(state, mapper, rel):
+            continue  # an existing reference the user did not touch (e.g. a graded report's author)
         target = getattr(obj, rel.key, None)
         if target is not None and inspect(target).persistent and not is_visible(target, session, user):
             abort(403)
     if CENTRE_MANAGER in roles and ADMIN not in roles and issubclass(model, CentreOwned):
         if obj.owning_centre_id() not in (None, user.centre_id):
             abort(403)
+
+
+def _reference_changed(state, mapper, rel) -> bool:
+    if state.attrs[rel.key].history.has_changes():
+        return True
+    for column in rel.local_columns:
+        prop = mapper.get_property_by_column(column)
+        if state.attrs[prop.key].history.has_changes():
+            return True
+    return False
 
 
 class RowScopeFilter(BaseFilter):

@@ -18,9 +18,12 @@ CRUD = READ | WRITE
 HELPDESK_PERMISSIONS = READ
 
 # Every signed-in user: own profile, own password (with the current one), language.
+USER_VIEW = "BackofficeUserDBModelView"  # app.security's user view
 SELF_SERVICE = frozenset(
     {
-        ("can_userinfo", "UserDBModelView"),
+        ("can_userinfo", USER_VIEW),
+        ("resetmypassword", USER_VIEW),  # the profile page's "change password" button
+        ("userinfoedit", USER_VIEW),  # the profile page's "edit" button
         ("can_this_form_get", "ChangeOwnPasswordView"),
         ("can_this_form_post", "ChangeOwnPasswordView"),
         ("can_this_form_get", "UserInfoEditView"),
@@ -28,7 +31,7 @@ SELF_SERVICE = frozenset(
     }
 )
 # Read-only access to FAB's user list for the help desk (K-11), nothing else of Security.
-HELPDESK_SECURITY = frozenset({("can_list", "UserDBModelView"), ("can_show", "UserDBModelView")})
+HELPDESK_SECURITY = frozenset({("can_list", USER_VIEW), ("can_show", USER_VIEW)})
 
 
 def grants_for(appbuilder) -> dict[str, set[tuple[str, str]]]:
@@ -45,7 +48,7 @@ def grants_for(appbuilder) -> dict[str, set[tuple[str, str]]]:
         if not isinstance(view, (BackofficeModelView, BackofficeView)):
             continue
         name = view.class_permission_name
-        existing = {f"can_{p}" if not p.startswith("can_") else p for p in view.base_permissions or ()}
+        existing = set(view.base_permissions or ())
         declared = dict(view.role_permissions)
         if view.helpdesk_reads:
             declared.setdefault(HELPDESK, set())

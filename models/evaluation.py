@@ -2,10 +2,11 @@
 items assigned to them, by anonymous code (E-10: the author is coded)."""
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.evaluators import Evaluator
@@ -40,6 +41,14 @@ class ReportGrade(Audited, GraderAssigned, EvaluatorOwned, Timestamped, Model):
     clarity: Mapped[int | None] = mapped_column(Integer)
     consistency: Mapped[int | None] = mapped_column(Integer)
     usefulness: Mapped[int | None] = mapped_column(Integer)
+    # Set when the grader submits; the marks are then final (E-10).
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    MARKS = ("commentary", "clarity", "consistency", "usefulness")
+
+    @property
+    def is_complete(self) -> bool:
+        return all(getattr(self, mark) is not None for mark in self.MARKS)
 
     def __repr__(self) -> str:
         return self.report_code

@@ -14,7 +14,9 @@ def _add(appbuilder, view_cls, name, **kwargs):
 def register_views(appbuilder) -> None:
     from views import audit, calls, centres, evaluation, evaluators, reference
 
-    appbuilder.menu_views = {"List Users": "UserDBModelView"}
+    from app.roles import USER_VIEW
+
+    appbuilder.menu_views = {"List Users": USER_VIEW}
     add = partial(_add, appbuilder)
     for module in (centres, calls, evaluators, evaluation, reference, audit):
         module.register(appbuilder, add)

@@ -8,7 +8,8 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
 from app import access, audit
@@ -17,8 +18,14 @@ from app.csv_export import dotted, stream_rows
 log = logging.getLogger(__name__)
 
 
+class Refused(Exception):
+    """A write the rules refuse. FAB's add/edit/delete catch exceptions from the
+    pre_* hooks, flash their text and save nothing: the text is the user's message."""
+
+
 class BackofficeView(BaseView):
-    """A non-CRUD page. `role_permissions` maps role → {"can_<method>", …}."""
+    """A non-CRUD page. `role_permissions` maps role → {"can_<method>", …}; an
+    `@action` method's permission is the action's name, without "can_"."""
 
     role_permissions: dict[str, set[str]] = {}
     helpdesk_reads = False
@@ -36,8 +43,7 @@ class BackofficeModelView(ModelView):
     export_columns: list[str] | None = None  # default: list_columns
 
     def __init__(self, **kwargs):
-        # FAB appends each @action's permission to base_permissions in place: give every
-        # view its own list, or one view's actions leak into all the others.
+        # FAB appends action permissions to this list: never to the shared class list.
         self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also
         # rejects a forged id: it is not among its choices).
@@ -51,15 +57,21 @@ class BackofficeModelView(ModelView):
         super().__init__(**kwargs)
 
     # --- writes: force owner, refuse out-of-scope references --------------------------
+    def _check_writable(self, item):
+        try:
+            access.check_writable(item, self.datamodel.session)
+        except Forbidden:
+            raise Refused(gettext("You may not refer to a record outside your own organisation.")) from None
+
     def pre_add(self, item):
-        access.check_writable(item, self.datamodel.session)
+        self._check_writable(item)
 
     def pre_update(self, item):
-        access.check_writable(item, self.datamodel.session)
+        self._check_writable(item)
 
     def pre_delete(self, item):
         if not access.is_visible(item, self.datamodel.session):
-            abort(404)
+            raise Refused(gettext("Record not found."))
 
     # --- actions: POST only, every row re-checked ------------------------------------
     def _scoped_get(self, pk):

@@ -40,7 +40,7 @@ YES_NO = {True: _l("Yes"), False: _l("No")}
 
 CENTRE_LABELS = {
     "code": _l("Centre code"),
-    "name": _l("Name"),
+    "name": _l("Centre name"),
     "legal_representative": _l("Legal representative"),
     "prefecture": _l("Prefecture"),
     "prefecture.name_el": _l("Prefecture"),

@@ -1,0 +1,142 @@
+"""The authorization matrix: every registered view × every role.
+
+VIEW_MATRIX below is the policy written independently of the code: a new view that is
+not in it fails `test_every_view_is_in_the_matrix`, so every later view is covered.
+Each cell is checked twice: in FAB's permission tables after `roles sync`, and over
+HTTP (list, add and export answer 200 or 403 as the matrix says).
+"""
+import pytest
+
+from app.roles import ADMIN, CENTRE_MANAGER, COMMITTEE, EVALUATOR, GRADER, HELPDESK, ROLES
+
+R = {"can_list", "can_show", "can_export"}
+W = {"can_add", "can_edit", "can_delete"}
+RW = R | W
+
+# view -> role -> permissions (Admin holds everything and is not listed).
+VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
+    # K-11: the help desk reads every area.
+    "CentreView": {HELPDESK: R, CENTRE_MANAGER: R},
+    "RegionView": {HELPDESK: R, COMMITTEE: R, CENTRE_MANAGER: R},
+    "PrefectureView": {HELPDESK: R, COMMITTEE: R, CENTRE_MANAGER: R},
+    "ThematicFieldView": {HELPDESK: R, COMMITTEE: R},
+    "TargetGroupView": {HELPDESK: R, COMMITTEE: R},
+    "ClusterView": {HELPDESK: R, CENTRE_MANAGER: R},
+    "EvaluatorView": {HELPDESK: R, COMMITTEE: RW, EVALUATOR: R},
+    "GradingAssignmentView": {HELPDESK: R, COMMITTEE: RW},
+    "MyGradingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export", "submit_grades"}},
+    "AuditEntryView": {HELPDESK: R},
+}
+# FAB's security views: Admin only, but every user has their profile and password
+# form, and the help desk reads the user list.
+U = "BackofficeUserDBModelView"
+SELF_SERVICE = {("can_userinfo", U), ("resetmypassword", U), ("userinfoedit", U),
+                ("can_this_form_get", "ChangeOwnPasswordView"),
+                ("can_this_form_post", "ChangeOwnPasswordView"), ("can_this_form_get", "UserInfoEditView"),
+                ("can_this_form_post", "UserInfoEditView")}
+HELPDESK_EXTRA = {("can_list", U), ("can_show", U)}
+WRITE_LIKE = {"can_add", "can_edit", "can_delete"}
+
+
+def backoffice_views(app):
+    from views.base import BackofficeModelView, BackofficeView
+
+    return {v.class_permission_name: v for v in app.appbuilder.baseviews
+            if isinstance(v, (BackofficeModelView, BackofficeView))}
+
+
+def granted(app) -> dict[str, set[tuple[str, str]]]:
+    with app.app_context():
+        sm = app.appbuilder.sm
+        return {r: {(p.permission.name, p.view_menu.name) for p in sm.find_role(r).permissions} for r in ROLES}
+
+
+def expected_pairs(role: str) -> set[tuple[str, str]]:
+    pairs = set(SELF_SERVICE)
+    if role == HELPDESK:
+        pairs |= HELPDESK_EXTRA
+    for view, roles in VIEW_MATRIX.items():
+        pairs |= {(perm, view) for perm in roles.get(role, set())}
+    return pairs
+
+
+def test_every_view_is_in_the_matrix(shared_app):
+    assert set(backoffice_views(shared_app)) == set(VIEW_MATRIX), "add new views to VIEW_MATRIX"
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != ADMIN])
+def test_role_holds_exactly_the_matrix(shared_app, role):
+    actual = {pair for pair in granted(shared_app)[role] if pair[0] != "menu_access"}
+    assert actual == expected_pairs(role)
+
+
+def test_admin_holds_every_permission(shared_app):
+    with shared_app.app_context():
+        sm = shared_app.appbuilder.sm
+        everything = {(p.permission.name, p.view_menu.name) for p in sm.session.query(sm.permissionview_model)}
+    assert granted(shared_app)[ADMIN] == everything
+
+
+def test_helpdesk_can_change_nothing(shared_app):
+    """K-11: no write permission and no action anywhere."""
+    views = backoffice_views(shared_app)
+    for perm, view in granted(shared_app)[HELPDESK]:
+        assert perm not in WRITE_LIKE, (perm, view)
+        if view in views:
+            assert perm in R or perm == "menu_access", (perm, view)
+
+
+def test_menu_access_follows_the_views(shared_app):
+    grants = granted(shared_app)
+    menu_views = shared_app.appbuilder.menu_views
+    for role in ROLES:
+        if role == ADMIN:
+            continue
+        for menu, view in menu_views.items():
+            has_menu = ("menu_access", menu) in grants[role]
+            assert has_menu == (("can_list", view) in grants[role]), (role, menu)
+
+
+@pytest.fixture(scope="module")
+def role_clients(shared_app):
+    from tests.conftest import Client
+
+    usernames = {ADMIN: "admin", HELPDESK: "helpdesk", CENTRE_MANAGER: "manager1", COMMITTEE: "committee",
+                 EVALUATOR: "evaluator1", GRADER: "grader"}
+    return {role: Client(shared_app.test_client()).login(name) for role, name in usernames.items()}
+
+
+def test_http_answers_follow_the_matrix(shared_app, role_clients):
+    views = backoffice_views(shared_app)
+    failures = []
+    for name, view in views.items():
+        base = view.route_base
+        for role, client in role_clients.items():
+            perms = RW | {"can_export"} if role == ADMIN else VIEW_MATRIX[name].get(role, set())
+            for perm, url in (("can_list", f"{base}/list/"), ("can_add", f"{base}/add"),
+                              ("can_export", f"{base}/export/")):
+                if perm not in view.base_permissions:
+                    continue
+                status = client.get(url).status_code
+                want = 200 if perm in perms else 403
+                if status != want:
+                    failures.append((role, url, status, want))
+    assert failures == []
+
+
+@pytest.mark.parametrize("url", ["/users/list/", "/roles/list/", "/permissions/list/", "/viewmenus/list/",
+                                 "/permissionviews/list/", "/groups/list/"])
+def test_security_views_are_admin_only(role_clients, url):
+    for role, client in role_clients.items():
+        status = client.get(url).status_code
+        if role == ADMIN or (role == HELPDESK and url == "/users/list/"):
+            assert status == 200, (role, url)
+        else:
+            assert status == 403, (role, url)
+
+
+def test_anonymous_is_sent_to_login(shared_app):
+    client = shared_app.test_client()
+    for view in backoffice_views(shared_app).values():
+        response = client.get(f"{view.route_base}/list/")
+        assert response.status_code == 302 and "/login/" in response.headers["Location"]
