@@ -9,7 +9,7 @@ are in app.centres and app.recovery; these views only translate HTTP.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access, permission_name
 from flask_appbuilder.actions import action
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
@@ -20,18 +20,17 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import inspect, select
-from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Optional, ValidationError
 
 from app import access, recovery
 from app import centres as service
-from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK, READ
+from app.roles import ADMIN, CENTRE_MANAGER, READ
 from app.rules.centres import teacher_registry_no_is_valid
 from app.rules.identifiers import afm_is_valid
 from models.centres import (Centre, EvaluationResult, Room, RoomKind, StaffMember, StaffRole, StaffSubmission,
                             TeacherCouncilMinutes, TrainingPeriod, Workstation)
-from views.base import BackofficeModelView, BackofficeView
+from views.base import BackofficeModelView, BackofficeView, Refused
 
 CATEGORY = "Centre resources"
 CATEGORY_LABEL = _l("Centre resources")
@@ -197,19 +196,19 @@ class CentreAreaView(BackofficeModelView):
 
     def _refuse(self, message: str):
         self.datamodel.session.rollback()
-        raise service.CentresError(message)
+        raise Refused(message)
 
     def pre_add(self, item):
         try:
             super().pre_add(item)
-        except HTTPException:
+        except Refused:
             self.datamodel.session.rollback()
             raise
 
     def pre_update(self, item):
         try:
             super().pre_update(item)
-        except HTTPException:
+        except Refused:
             self.datamodel.session.rollback()
             raise
 
@@ -284,7 +283,7 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     def pre_delete(self, item):
         super().pre_delete(item)
         if not is_admin() and item.certified:
-            raise service.CentresError(gettext("A certified workstation can be removed only by the Admin (K-1)."))
+            raise Refused(gettext("A certified workstation can be removed only by the Admin (K-1)."))
 
 
 class RoomView(CentreAreaView):
@@ -392,7 +391,7 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
     search_columns = ["last_name", "first_name", "afm", "teacher_registry_no", "specialty"]
     order_columns = ["last_name", "first_name", "afm"]
     base_order = ("last_name", "asc")
-    formatters_columns = {"role": str}
+    formatters_columns = {"role": str, "confirmed_in": lambda v: v or "–"}
     list_widget = ReadOnlyAwareListWidget
     validators_columns = {
         "last_name": [DataRequired(message=REQUIRED)],
@@ -445,7 +444,7 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
         super().pre_delete(item)
         reason = service.staff_lock_reason(self.datamodel.session, item.centre_id)
         if reason:
-            raise service.CentresError(reason)
+            raise Refused(reason)
 
     def _get_list_widget(self, *args, **kwargs):
         reason = service.staff_lock_reason(self.datamodel.session, user_centre_id())
@@ -475,7 +474,7 @@ class MinutesView(CentreAreaView):
     datamodel = SQLAInterface(TeacherCouncilMinutes)
     route_base = "/minutes"
     list_template = "backoffice/minutes_list.html"
-    base_permissions = ["can_list", "can_show", "can_export", "can_upload", "can_file"]
+    base_permissions = ["can_list", "can_show", "can_export", "can_upload"]
     list_columns = ["centre", "training_period", "version", "file_link", "page_count", "uploaded_at", "uploaded_by",
                     "is_current"]
     show_columns = ["centre", "training_period", "version", "file_link", "size_bytes", "page_count", "sha256",
@@ -486,7 +485,7 @@ class MinutesView(CentreAreaView):
     order_columns = ["version", "uploaded_at"]
     base_order = ("uploaded_at", "desc")
     formatters_columns = {"is_current": _yes_no}
-    role_permissions = {CENTRE_MANAGER: READ | {"can_upload", "can_file"}, HELPDESK: {"can_file"}}
+    role_permissions = {CENTRE_MANAGER: READ | {"can_upload"}}
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:
@@ -525,6 +524,7 @@ class MinutesView(CentreAreaView):
 
     @expose("/file/<int:pk>")
     @has_access
+    @permission_name("show")  # reading a row's file is showing the row (K-11: the help desk too)
     def file(self, pk):
         minutes = self._scoped_get(pk)
         path = service.minutes_path(minutes)
@@ -584,8 +584,8 @@ class StaffFinalSubmissionView(BackofficeView):
     only: no centre id is ever taken from the request."""
 
     route_base = "/staff-submission"
-    default_view = "index"
-    role_permissions = {CENTRE_MANAGER: {"can_index", "can_confirm", "can_submit"}}
+    default_view = "list"
+    role_permissions = {CENTRE_MANAGER: {"can_list", "can_confirm", "can_submit"}}
 
     def _context(self):
         session = self.appbuilder.session
@@ -605,9 +605,9 @@ class StaffFinalSubmissionView(BackofficeView):
             "submission": service.latest_submission(session, centre_id, period.id) if period else None,
         }
 
-    @expose("/")
+    @expose("/list/")
     @has_access
-    def index(self):
+    def list(self):
         context = self._context()
         return self.render_template("backoffice/staff_final.html", context=context,
                                     title=gettext("Final submission of staff changes"))
@@ -634,7 +634,7 @@ class StaffFinalSubmissionView(BackofficeView):
             flash(str(exc), "danger")
         else:
             flash(gettext("The confirmations were saved."), "success")
-        return redirect(url_for(".index"))
+        return redirect(url_for(".list"))
 
     @expose("/submit/", methods=["POST"])
     @has_access
@@ -646,14 +646,14 @@ class StaffFinalSubmissionView(BackofficeView):
         period = service.current_staff_period(session)
         if period is None:
             flash(gettext("No training period has an open staff window."), "danger")
-            return redirect(url_for(".index"))
+            return redirect(url_for(".list"))
         try:
             service.submit_staff(session, centre_id, period, g.user.id)
         except service.CentresError as exc:
             flash(str(exc), "danger")
         else:
             flash(gettext("The staff changes for %(period)s were finally submitted.", period=period.code), "success")
-        return redirect(url_for(".index"))
+        return redirect(url_for(".list"))
 
 
 # --- K-10: credential recovery ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 """centres: training period
 
 Revision ID: 5d20f33ee6ea
-Revises: 49808f727f89
+Revises: 0001_initial
 Create Date: 2026-11-22 00:19:57.802522
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d20f33ee6ea'
-down_revision = '49808f727f89'
+down_revision = '0001_initial'
 branch_labels = None
 depends_on = None
 
