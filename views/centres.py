@@ -120,6 +120,11 @@ def _yes_no(value):
     return YES_NO[bool(value)]
 
 
+def _label(enum_class):
+    """List/show formatter: FAB hands enums over as their value; show the label."""
+    return lambda value: enum_class(value).label if value is not None else ""
+
+
 def is_admin() -> bool:
     return ADMIN in access.role_names()
 
@@ -277,7 +282,8 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
 
     def pre_update(self, item):
         super().pre_update(item)
-        if not is_admin() and inspect(item).attrs.certified.history.unchanged == [True]:
+        # The manager's form has no `certified` field, so this is the stored value.
+        if not is_admin() and item.certified:
             self._refuse(gettext("A certified workstation can be changed only by the Admin (K-1)."))
 
     def pre_delete(self, item):
@@ -303,7 +309,8 @@ class RoomView(CentreAreaView):
     search_columns = ["code", "name", "certified"]
     order_columns = ["code", "name", "capacity"]
     base_order = ("code", "asc")
-    formatters_columns = {"certified": _yes_no, "kind": str, "evaluation_result": str}
+    formatters_columns = {"certified": _yes_no, "kind": _label(RoomKind),
+                          "evaluation_result": _label(EvaluationResult)}
     related_views = [WorkstationView]
     role_permissions = {CENTRE_MANAGER: READ}
     add_form_extra_fields = edit_form_extra_fields = {
@@ -391,7 +398,7 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
     search_columns = ["last_name", "first_name", "afm", "teacher_registry_no", "specialty"]
     order_columns = ["last_name", "first_name", "afm"]
     base_order = ("last_name", "asc")
-    formatters_columns = {"role": str, "confirmed_in": lambda v: v or "–"}
+    formatters_columns = {"role": _label(StaffRole), "confirmed_in": lambda v: v or "–"}
     list_widget = ReadOnlyAwareListWidget
     validators_columns = {
         "last_name": [DataRequired(message=REQUIRED)],
@@ -432,10 +439,12 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
 
     def pre_update(self, item):
         self._normalise(item)
+        # Read the history before any query autoflushes it away.
+        state = inspect(item)
+        identity_changed = any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS + ("centre",))
         super().pre_update(item)
         self._writable(item)
-        state = inspect(item)
-        if any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS + ("centre_id",)):
+        if identity_changed:
             # K-3: the confirmation was about the person as they were.
             item.confirmed_minutes_id = None
             item.confirmed_at = None
