@@ -225,6 +225,8 @@ class TrainingPeriodView(CentreAreaView):
     """Admin keeps the training periods and their staff and minutes windows (K-2, K-3)."""
 
     datamodel = SQLAInterface(TrainingPeriod)
+    list_title, show_title = _l("Training periods"), _l("Training period")
+    add_title, edit_title = _l("New training period"), _l("Edit training period")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["code", "name", "starts_on", "ends_on", "staff_opens_at", "staff_closes_at", "minutes_deadline"]
     show_columns = add_columns = edit_columns = export_columns = list_columns
@@ -264,6 +266,8 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     or delete only uncertified ones."""
 
     datamodel = SQLAInterface(Workstation)
+    list_title, show_title = _l("Workstations"), _l("Workstation")
+    add_title, edit_title = _l("New workstation"), _l("Edit workstation")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["room", "inventory_code", "certified", "cpu", "ram_gb", "disk_gb", "operating_system", "monitor",
                     "network"]
@@ -297,6 +301,8 @@ class RoomView(CentreAreaView):
     certified and uncertified workstations, each count a link to those workstations."""
 
     datamodel = SQLAInterface(Room)
+    list_title, show_title = _l("Rooms / labs"), _l("Room / lab")
+    add_title, edit_title = _l("New room / lab"), _l("Edit room / lab")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["centre", "code", "name", "kind", "capacity", "certified", "evaluation_result",
                     "certified_link", "uncertified_link"]
@@ -386,6 +392,7 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
 
     datamodel = SQLAInterface(StaffMember)
     staff_role: StaffRole
+    show_title, add_title, edit_title = _l("Member details"), _l("New member"), _l("Edit member details")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["centre", "last_name", "first_name", "afm", "teacher_registry_no", "specialty", "confirmed_in"]
     show_columns = ["centre", "role", "last_name", "first_name", "father_name", "afm", "teacher_registry_no",
@@ -481,6 +488,7 @@ class MinutesView(CentreAreaView):
     `file`, checked against the very row."""
 
     datamodel = SQLAInterface(TeacherCouncilMinutes)
+    list_title, show_title = _l("Teacher-council minutes"), _l("Minutes")
     route_base = "/minutes"
     list_template = "backoffice/minutes_list.html"
     base_permissions = ["can_list", "can_show", "can_export", "can_upload"]
@@ -553,6 +561,7 @@ class StaffSubmissionView(CentreAreaView):
     one, giving the reason."""
 
     datamodel = SQLAInterface(StaffSubmission)
+    list_title, show_title = _l("Staff submissions"), _l("Staff submission")
     base_permissions = ["can_list", "can_show", "can_export", "can_reopen_form"]
     list_columns = ["centre", "training_period", "attempt", "submitted_at", "submitted_by", "staff_count", "is_final",
                     "reopened_at", "reopen_reason"]
@@ -731,6 +740,8 @@ class CentreView(BackofficeModelView):
     into one centre's data)."""
 
     datamodel = SQLAInterface(Centre)
+    list_title, show_title = _l("Training support centres"), _l("Centre")
+    add_title, edit_title = _l("New centre"), _l("Edit centre")
     list_columns = ["code", "name", "prefecture", "region", "email"]
     show_columns = ["code", "name", "legal_representative", "prefecture", "region", "address", "email", "phone",
                     "managers"]
