@@ -46,16 +46,19 @@ def load_centres_demo(session, rng, context) -> str:
             })
     session.execute(insert(Room), rooms)
 
+    # A lab's workstations usually share one configuration: one spec per room.
+    specs = [{"cpu": cpu, "ram_gb": ram, "disk_gb": disk, "operating_system": system, "monitor": monitor,
+              "network": "1 Gbit/s Ethernet"}
+             for cpu in CPUS for ram in (8, 16, 32) for disk in (256, 512, 1000) for system in SYSTEMS
+             for monitor in MONITORS]
     workstations = []
+    random = rng.random
     for room_id, certified_room in session.execute(select(Room.id, Room.certified).order_by(Room.id)):
+        spec = rng.choice(specs)
         for n in range(1, rng.randint(6, 14) + 1):
-            workstations.append({
-                "room_id": room_id, "inventory_code": f"ΣΕ-{room_id:05d}-{n:02d}",
-                # K-1: a few stations of a certified room fail the specs; none of an uncertified room passes.
-                "certified": certified_room and rng.random() > 0.15,
-                "cpu": rng.choice(CPUS), "ram_gb": rng.choice([8, 16, 32]), "disk_gb": rng.choice([256, 512, 1000]),
-                "operating_system": rng.choice(SYSTEMS), "monitor": rng.choice(MONITORS), "network": "1 Gbit/s Ethernet",
-            })
+            # K-1: a few stations of a certified room fail the specs; none of an uncertified room passes.
+            workstations.append({"room_id": room_id, "inventory_code": f"ΣΕ-{room_id:05d}-{n:02d}",
+                                 "certified": certified_room and random() > 0.15, **spec})
     for start in range(0, len(workstations), 20_000):
         session.execute(insert(Workstation), workstations[start:start + 20_000])
 

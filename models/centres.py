@@ -156,7 +156,7 @@ class Room(Audited, CentreOwned, Timestamped, Model):
         return self._workstations_link(False)
 
     def __repr__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.centre.code if self.centre else self.centre_id} {self.code} {self.name}"
 
 
 class Workstation(Audited, CentreOwned, Timestamped, Model):

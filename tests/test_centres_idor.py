@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.rules.identifiers import make_afm
-from models.centres import StaffMember, TeacherCouncilMinutes
+from models.centres import StaffMember, TeacherCouncilMinutes, Workstation
 from models.users import AppUser
 from tests.centres_support import other, own, pdf_bytes, period, staff_form, submissions
 
@@ -248,3 +248,23 @@ def test_helpdesk_reads_everything_and_changes_nothing(login, db_session, victim
         helpdesk.get("/technicalmanagerview/export/").get_data(as_text=True)
     after = {c: fingerprint(db_session, c) for c in (mine.centre_id, theirs.centre_id)}
     assert after == before
+
+
+def test_related_field_choices_offer_only_own_rows(login, db_session):
+    """A form's select lists only the manager's rows, and a forged id is no choice (views.base: FAB's add/edit_form_query_rel_fields with the row scope)."""
+    import re
+
+    mine, theirs = own(db_session), other(db_session)
+    manager = login("manager1")
+    html = manager.get("/workstationview/add").get_data(as_text=True)
+    select_html = html.split('id="room"')[1].split("</select>")[0]
+    assert set(re.findall(r'value="(\d+)"', select_html)) == {str(i) for i in mine.room_ids}
+    assert "KSE00002" not in html and "KSE00001" in select_html
+    response = manager.post_form("/workstationview/add", {"room": theirs.room_ids[0], "inventory_code": "Χ-1"},
+                                 page="/workstationview/add")
+    room_field = response.get_data(as_text=True).split('id="room"')[1].split("</td>")[0]
+    assert response.status_code == 200 and "alert-danger" in room_field  # the forged id is no choice
+    assert db_session.scalars(select(Workstation.id).where(Workstation.inventory_code == "Χ-1")).first() is None
+    edit = f"/workstationview/edit/{mine.uncertified_ws[0]}"
+    select_html = manager.get(edit).get_data(as_text=True).split('id="room"')[1].split("</select>")[0]
+    assert set(re.findall(r'value="(\d+)"', select_html)) == {str(i) for i in mine.room_ids}
