@@ -16,6 +16,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from app import audit
+from app.extensions import csrf
 from models.users import AppUser
 
 USER_EXTRA = ["centre", "evaluator", "afm", "teacher_registry_no"]
@@ -94,7 +95,9 @@ class BackofficeSecurityManager(SecurityManager):
     def register_views(self):
         super().register_views()
         # FAB limits /login/ only; the JWT login API must not be an unlimited side door.
+        api = next(v for v in self.appbuilder.baseviews if v.__class__ is self.security_api)
         if self.is_auth_limited:
-            api = next(v for v in self.appbuilder.baseviews if v.__class__ is self.security_api)
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+        # The JWT login carries no cookie, so there is nothing for CSRF to protect.
+        csrf.exempt(api.blueprint)
         current_app.extensions["backoffice_limiter"] = self.limiter
