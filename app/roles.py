@@ -89,6 +89,7 @@ def sync_roles(appbuilder) -> dict[str, int]:
     for role_name in ROLES:
         sm.find_role(role_name) or sm.add_role(role_name)
     appbuilder.add_permissions(update_perms=True)
+    appbuilder.security_cleanup()  # drop permissions of views that no longer exist
     session = sm.session
     all_pvms = session.query(sm.permissionview_model).all()
     by_key = {(pvm.permission.name, pvm.view_menu.name): pvm for pvm in all_pvms}
