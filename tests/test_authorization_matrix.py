@@ -12,6 +12,7 @@ from app.roles import ADMIN, CENTRE_MANAGER, COMMITTEE, EVALUATOR, GRADER, HELPD
 R = {"can_list", "can_show", "can_export"}
 W = {"can_add", "can_edit", "can_delete"}
 RW = R | W
+API = {"can_get", "can_info"}
 
 # view -> role -> permissions (Admin holds everything and is not listed).
 VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
@@ -26,6 +27,9 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "GradingAssignmentView": {HELPDESK: R, COMMITTEE: RW},
     "MyGradingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export", "submit_grades"}},
     "AuditEntryView": {HELPDESK: R},
+    # REST (read only; row scope as in the views)
+    "CentreApi": {HELPDESK: API, CENTRE_MANAGER: API},
+    "EvaluatorApi": {HELPDESK: API, COMMITTEE: API, EVALUATOR: API},
     # Centres area (K-1, K-2, K-3): certification is the Admin's (no room writes for the
     # manager); staff while the window is open; minutes uploaded by the manager only.
     "RoomView": {HELPDESK: R, CENTRE_MANAGER: R},
@@ -48,11 +52,12 @@ HELPDESK_EXTRA = {("can_list", U), ("can_show", U)}
 WRITE_LIKE = {"can_add", "can_edit", "can_delete"}
 
 
-def backoffice_views(app):
+def backoffice_views(app, apis: bool = True):
+    from views.api import ScopedModelRestApi
     from views.base import BackofficeModelView, BackofficeView
 
-    return {v.class_permission_name: v for v in app.appbuilder.baseviews
-            if isinstance(v, (BackofficeModelView, BackofficeView))}
+    kinds = (BackofficeModelView, BackofficeView) + ((ScopedModelRestApi,) if apis else ())
+    return {v.class_permission_name: v for v in app.appbuilder.baseviews if isinstance(v, kinds)}
 
 
 def granted(app) -> dict[str, set[tuple[str, str]]]:
@@ -93,7 +98,7 @@ def test_helpdesk_can_change_nothing(shared_app):
     for perm, view in granted(shared_app)[HELPDESK]:
         assert perm not in WRITE_LIKE, (perm, view)
         if view in views:
-            assert perm in R or perm == "menu_access", (perm, view)
+            assert perm in R | API or perm == "menu_access", (perm, view)
 
 
 def test_menu_access_follows_the_views(shared_app):
@@ -117,7 +122,7 @@ def role_clients(shared_app):
 
 
 def test_http_answers_follow_the_matrix(shared_app, role_clients):
-    views = backoffice_views(shared_app)
+    views = backoffice_views(shared_app, apis=False)
     failures = []
     for name, view in views.items():
         base = view.route_base
@@ -147,6 +152,6 @@ def test_security_views_are_admin_only(role_clients, url):
 
 def test_anonymous_is_sent_to_login(shared_app):
     client = shared_app.test_client()
-    for view in backoffice_views(shared_app).values():
+    for view in backoffice_views(shared_app, apis=False).values():
         response = client.get(f"{view.route_base}/list/")
         assert response.status_code == 302 and "/login/" in response.headers["Location"]

@@ -225,8 +225,7 @@ class TrainingPeriodView(CentreAreaView):
     """Admin keeps the training periods and their staff and minutes windows (K-2, K-3)."""
 
     datamodel = SQLAInterface(TrainingPeriod)
-    list_title, show_title = _l("Training periods"), _l("Training period")
-    add_title, edit_title = _l("New training period"), _l("Edit training period")
+    title = _l("Training periods")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["code", "name", "starts_on", "ends_on", "staff_opens_at", "staff_closes_at", "minutes_deadline"]
     show_columns = add_columns = edit_columns = export_columns = list_columns
@@ -266,8 +265,7 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     or delete only uncertified ones."""
 
     datamodel = SQLAInterface(Workstation)
-    list_title, show_title = _l("Workstations"), _l("Workstation")
-    add_title, edit_title = _l("New workstation"), _l("Edit workstation")
+    title = _l("Workstations")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["room", "inventory_code", "certified", "cpu", "ram_gb", "disk_gb", "operating_system", "monitor",
                     "network"]
@@ -301,8 +299,7 @@ class RoomView(CentreAreaView):
     certified and uncertified workstations, each count a link to those workstations."""
 
     datamodel = SQLAInterface(Room)
-    list_title, show_title = _l("Rooms / labs"), _l("Room / lab")
-    add_title, edit_title = _l("New room / lab"), _l("Edit room / lab")
+    title = _l("Rooms / labs")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     list_columns = ["centre", "code", "name", "kind", "capacity", "certified", "evaluation_result",
                     "certified_link", "uncertified_link"]
@@ -488,7 +485,7 @@ class MinutesView(CentreAreaView):
     `file`, checked against the very row."""
 
     datamodel = SQLAInterface(TeacherCouncilMinutes)
-    list_title, show_title = _l("Teacher-council minutes"), _l("Minutes")
+    title = _l("Teacher-council minutes")
     route_base = "/minutes"
     list_template = "backoffice/minutes_list.html"
     base_permissions = ["can_list", "can_show", "can_export", "can_upload"]
@@ -561,7 +558,7 @@ class StaffSubmissionView(CentreAreaView):
     one, giving the reason."""
 
     datamodel = SQLAInterface(StaffSubmission)
-    list_title, show_title = _l("Staff submissions"), _l("Staff submission")
+    title = _l("Staff submissions")
     base_permissions = ["can_list", "can_show", "can_export", "can_reopen_form"]
     list_columns = ["centre", "training_period", "attempt", "submitted_at", "submitted_by", "staff_count", "is_final",
                     "reopened_at", "reopen_reason"]
@@ -738,10 +735,9 @@ class CentreView(BackofficeModelView):
     """Admin keeps the centres; a manager reads their own (row scope). The show page
     lists the centre's rooms, staff, minutes and submissions (K-11: the help desk's way
     into one centre's data)."""
+    title = _l("Training support centres")
 
     datamodel = SQLAInterface(Centre)
-    list_title, show_title = _l("Training support centres"), _l("Centre")
-    add_title, edit_title = _l("New centre"), _l("Edit centre")
     list_columns = ["code", "name", "prefecture", "region", "email"]
     show_columns = ["code", "name", "legal_representative", "prefecture", "region", "address", "email", "phone",
                     "managers"]
