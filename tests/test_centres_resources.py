@@ -75,9 +75,11 @@ def test_admin_certifies_and_a_room_needs_a_positive_evaluation(login, db_sessio
     ws_id = mine.uncertified_ws[0]
     ws = db_session.get(Workstation, ws_id)
     edit = f"/workstationview/edit/{ws_id}"
-    assert 'name="certified"' in admin.get(edit).get_data(as_text=True)
-    response = admin.post_form(edit, {"room": ws.room_id, "inventory_code": ws.inventory_code, "certified": "y"},
-                               page=edit)
+    page = admin.get(edit).get_data(as_text=True)
+    assert 'name="certified"' in page and 'name="room"' not in page  # codes, not a 20,000-room select
+    assert 'value="KSE00001"' in page and f'value="{ws.room.code}"' in page
+    response = admin.post_form(edit, {"centre_code": "KSE00001", "room_code": ws.room.code,
+                                      "inventory_code": ws.inventory_code, "certified": "y"}, page=edit)
     assert response.status_code == 302
     db_session.expire_all()
     assert db_session.get(Workstation, ws_id).certified is True
@@ -91,7 +93,7 @@ def test_admin_certifies_and_a_room_needs_a_positive_evaluation(login, db_sessio
         db_session.add(room)
         db_session.commit()
     edit = f"/roomview/edit/{room.id}"
-    response = admin.post_form(edit, {"centre": mine.centre_id, "code": room.code, "name": room.name, "kind": "lab",
+    response = admin.post_form(edit, {"centre_code": "KSE00001", "code": room.code, "name": room.name, "kind": "lab",
                                       "capacity": "12", "certified": "y", "evaluation_result": "negative"},
                                page=edit, follow_redirects=True)
     assert "Μόνο αίθουσα με θετική αξιολόγηση" in response.get_data(as_text=True)
@@ -112,3 +114,32 @@ def test_helpdesk_reads_every_centre_and_changes_nothing(login, db_session):
     assert helpdesk.get(f"/workstationview/edit/{theirs.certified_ws[0]}").status_code == 403
     assert helpdesk.post_form(f"/workstationview/delete/{theirs.certified_ws[-1]}").status_code == 403
     assert helpdesk.post_form("/workstationview/add", {"room": theirs.room_ids[0], "inventory_code": "Χ"}).status_code == 403
+
+
+def test_admin_types_centre_and_room_codes(login, db_session):
+    """The Admin's forms take codes (no select of every centre or room); an unknown code
+    is refused with its name."""
+    theirs = other(db_session)
+    admin = login("admin")
+    room = db_session.get(Room, theirs.room_ids[0])
+    response = admin.post_form("/workstationview/add", {"centre_code": "KSE00002", "room_code": room.code,
+                                                        "inventory_code": "ΔΙΑΧ-1", "certified": "y"},
+                               page="/workstationview/add")
+    assert response.status_code == 302
+    new = db_session.scalars(select(Workstation).where(Workstation.inventory_code == "ΔΙΑΧ-1")).one()
+    assert new.room_id == room.id and new.certified is True
+    edit = f"/workstationview/edit/{new.id}"
+    admin.post_form(edit, {"centre_code": "KSE00002", "room_code": room.code, "inventory_code": "ΔΙΑΧ-1"}, page=edit)
+    db_session.expire_all()
+    assert db_session.get(Workstation, new.id).certified is False  # unticked: certification withdrawn
+    for data, message in (({"centre_code": "KSE99999", "room_code": "Ε1"}, "Δεν υπάρχει ΚΣΕ με κωδικό KSE99999."),
+                          ({"centre_code": "KSE00002", "room_code": "Ζ9"}, "Το ΚΣΕ KSE00002 δεν έχει αίθουσα Ζ9.")):
+        html = admin.post_form("/workstationview/add", dict(data, inventory_code="ΔΙΑΧ-2"), page="/workstationview/add",
+                               follow_redirects=True).get_data(as_text=True)
+        assert message in html, message
+    assert db_session.scalars(select(Workstation).where(Workstation.inventory_code == "ΔΙΑΧ-2")).first() is None
+    response = admin.post_form("/roomview/add", {"centre_code": "KSE00002", "code": "Α9", "name": "Αίθουσα 9",
+                                                 "kind": "room", "capacity": "20", "evaluation_result": "pending"},
+                               page="/roomview/add")
+    assert response.status_code == 302
+    assert db_session.scalars(select(Room).where(Room.code == "Α9")).one().centre_id == theirs.centre_id

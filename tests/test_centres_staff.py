@@ -253,3 +253,20 @@ def test_final_submission_page_is_the_managers(login, who):
     else:  # the Admin has every permission but no centre: nothing to submit
         assert "Υπεύθυνους ΚΣΕ" in client.get(FINAL).get_data(as_text=True)
         assert client.post_form("/staff-submission/submit/").status_code == 403
+
+
+def test_admin_adds_staff_to_a_centre_by_its_code(login, db_session):
+    theirs = other(db_session)
+    existing = db_session.get(StaffMember, theirs.coordinators[0])
+    admin = login("admin")
+    assert 'name="centre_code"' in admin.get(ADD).get_data(as_text=True)
+    html = admin.post_form(ADD, staff_form(afm=existing.afm, centre_code="KSE00002"), page=ADD).get_data(as_text=True)
+    assert "Υπάρχει ήδη μέλος του ΚΣΕ με αυτόν τον Α.Φ.Μ." in html  # unique within the typed centre
+    html = admin.post_form(ADD, staff_form(afm=make_afm(55544444), centre_code="KSE99999"), page=ADD,
+                           follow_redirects=True).get_data(as_text=True)
+    assert "Δεν υπάρχει ΚΣΕ με κωδικό KSE99999." in html
+    assert admin.post_form(ADD, staff_form(afm=make_afm(55544444), centre_code="KSE00002"), page=ADD).status_code == 302
+    member = db_session.scalars(select(StaffMember).where(StaffMember.afm == make_afm(55544444))).one()
+    assert member.centre_id == theirs.centre_id and member.role is StaffRole.coordinator
+    edit = f"/coordinatorview/edit/{member.id}"
+    assert 'value="KSE00002"' in admin.get(edit).get_data(as_text=True)

@@ -36,6 +36,7 @@ CATEGORY = "Centre resources"
 CATEGORY_LABEL = _l("Centre resources")
 
 YES_NO = {True: _l("Yes"), False: _l("No")}
+REQUIRED = _l("This field is required.")
 
 CENTRE_LABELS = {
     "code": _l("Centre code"),
@@ -150,20 +151,26 @@ class LabelledEnumField(EnumField):
 
 
 class AdminColumnsMixin:
-    """Columns only the Admin may set. For anyone else they are removed from the add and
-    edit forms themselves (a posted value is never read), not just hidden (K-1)."""
+    """Form columns per role. `admin_only_columns` (e.g. K-1 certification) are removed
+    from everyone else's add and edit forms themselves – a posted value is never read,
+    not just hidden; `non_admin_columns` are removed from the Admin's (who types codes
+    instead of choosing among 10,000 centres or 20,000 rooms, FAB #796)."""
 
     admin_only_columns: tuple[str, ...] = ()
+    non_admin_columns: tuple[str, ...] = ()
     _add_form_all = None
     _edit_form_all = None
 
     def _for_user(self, form):
-        if form is None or not self.admin_only_columns or is_admin():
+        if form is None:
+            return form
+        removed = self.non_admin_columns if is_admin() else self.admin_only_columns
+        if not removed:
             return form
         cache = self.__dict__.setdefault("_restricted_forms", {})
-        if form not in cache:
-            cache[form] = type(form.__name__, (form,), {c: None for c in self.admin_only_columns})
-        return cache[form]
+        if (form, removed) not in cache:
+            cache[(form, removed)] = type(form.__name__, (form,), {c: None for c in removed})
+        return cache[(form, removed)]
 
     @property
     def add_form(self):
@@ -194,6 +201,16 @@ class AdminColumnsMixin:
         return widgets
 
 
+def _code_field(label, example):
+    return StringField(label, validators=[DataRequired(message=REQUIRED)], widget=BS3TextFieldWidget(),
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       description=_l("For example %(example)s", example=example))
+
+
+def centre_by_code(session, code: str | None) -> Centre | None:
+    return session.scalars(select(Centre).where(Centre.code == (code or "").strip())).first() if code else None
+
+
 class CentreAreaView(BackofficeModelView):
     """Refusals roll the session back, so a refused edit leaves nothing half-applied."""
 
@@ -202,6 +219,23 @@ class CentreAreaView(BackofficeModelView):
     def _refuse(self, message: str):
         self.datamodel.session.rollback()
         raise Refused(message)
+
+    def _centre_from_code(self) -> Centre | None:
+        """The Admin's typed centre code (form field `centre_code`), as a centre."""
+        code = request.form.get("centre_code")
+        if code is None:
+            return None
+        with self.datamodel.session.no_autoflush:
+            centre = centre_by_code(self.datamodel.session, code)
+        if centre is None:
+            self._refuse(gettext("No centre has the code %(code)s.", code=code.strip()))
+        return centre
+
+    def prefill_form(self, form, pk):
+        if "centre_code" in form:
+            item = self.datamodel.get(pk, self._base_filters)
+            centre = getattr(item, "centre", None) or getattr(getattr(item, "room", None), "centre", None)
+            form.centre_code.data = centre.code if centre else ""
 
     def pre_add(self, item):
         try:
@@ -270,11 +304,18 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     list_columns = ["room", "inventory_code", "certified", "cpu", "ram_gb", "disk_gb", "operating_system", "monitor",
                     "network"]
     show_columns = list_columns + ["notes"]
-    add_columns = edit_columns = ["room", "inventory_code", "certified", "cpu", "ram_gb", "disk_gb",
-                                  "operating_system", "monitor", "network", "notes"]
+    add_columns = edit_columns = ["room", "centre_code", "room_code", "inventory_code", "certified", "cpu", "ram_gb",
+                                  "disk_gb", "operating_system", "monitor", "network", "notes"]
     export_columns = ["room.centre.code", "room.code", "inventory_code", "certified", "cpu", "ram_gb", "disk_gb",
                       "operating_system", "monitor", "network", "notes"]
-    admin_only_columns = ("certified",)
+    # FAB makes a non-nullable boolean "required": unticked could then never be saved.
+    validators_columns = {"certified": [Optional()]}
+    admin_only_columns = ("certified", "centre_code", "room_code")
+    non_admin_columns = ("room",)
+    add_form_extra_fields = edit_form_extra_fields = {
+        "centre_code": _code_field(_l("Centre code"), "KSE00001"),
+        "room_code": _code_field(_l("Room code"), "Ε1"),
+    }
     search_columns = ["inventory_code", "room_id", "certified", "cpu", "operating_system"]
     order_columns = ["inventory_code", "certified", "ram_gb", "disk_gb"]
     base_order = ("inventory_code", "asc")
@@ -282,7 +323,30 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     label_columns = {**LABELS, "room.centre.code": _l("Centre code")}
     role_permissions = {CENTRE_MANAGER: READ | {"can_add", "can_edit"}}
 
+    def _room_from_codes(self, item):
+        centre = self._centre_from_code()
+        if centre is None:
+            return
+        code = (request.form.get("room_code") or "").strip()
+        with self.datamodel.session.no_autoflush:
+            room = self.datamodel.session.scalars(
+                select(Room).where(Room.centre_id == centre.id, Room.code == code)).first()
+        if room is None:
+            self._refuse(gettext("Centre %(centre)s has no room %(room)s.", centre=centre.code, room=code))
+        item.room = room
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        if "room_code" in form:
+            item = self.datamodel.get(pk, self._base_filters)
+            form.room_code.data = item.room.code if item and item.room else ""
+
+    def pre_add(self, item):
+        self._room_from_codes(item)
+        super().pre_add(item)
+
     def pre_update(self, item):
+        self._room_from_codes(item)
         super().pre_update(item)
         # The manager's form has no `certified` field, so this is the stored value.
         if not is_admin() and item.certified:
@@ -305,8 +369,8 @@ class RoomView(CentreAreaView):
                     "certified_link", "uncertified_link"]
     show_columns = ["centre", "code", "name", "kind", "capacity", "certified", "evaluation_result", "evaluated_on",
                     "evaluation_notes", "certified_link", "uncertified_link"]
-    add_columns = edit_columns = ["centre", "code", "name", "kind", "capacity", "certified", "evaluation_result",
-                                  "evaluated_on", "evaluation_notes"]
+    add_columns = edit_columns = ["centre_code", "code", "name", "kind", "capacity", "certified",
+                                  "evaluation_result", "evaluated_on", "evaluation_notes"]
     export_columns = ["centre.code", "code", "name", "kind", "capacity", "certified", "evaluation_result",
                       "evaluated_on", "certified_workstations", "uncertified_workstations"]
     search_columns = ["code", "name", "certified"]
@@ -316,7 +380,9 @@ class RoomView(CentreAreaView):
                           "evaluation_result": _label(EvaluationResult)}
     related_views = [WorkstationView]
     role_permissions = {CENTRE_MANAGER: READ}
+    validators_columns = {"certified": [Optional()]}  # see WorkstationView
     add_form_extra_fields = edit_form_extra_fields = {
+        "centre_code": _code_field(_l("Centre code"), "KSE00001"),
         "kind": LabelledEnumField(RoomKind, label=_l("Type"), validators=[DataRequired(message=_l("This field is required."))]),
         "evaluation_result": LabelledEnumField(EvaluationResult, label=_l("Evaluation result"),
                                                validators=[DataRequired(message=_l("This field is required."))]),
@@ -327,10 +393,12 @@ class RoomView(CentreAreaView):
             self._refuse(gettext("Only a room with a positive evaluation can be certified (K-1)."))
 
     def pre_add(self, item):
+        item.centre = self._centre_from_code()
         super().pre_add(item)
         self._check(item)
 
     def pre_update(self, item):
+        item.centre = self._centre_from_code()
         super().pre_update(item)
         self._check(item)
 
@@ -339,8 +407,9 @@ class RoomView(CentreAreaView):
 
 
 def _form_centre_id(form) -> int | None:
-    if "centre" in form and form.centre.data is not None:
-        return form.centre.data.id
+    if "centre_code" in form:
+        centre = centre_by_code(current_app.appbuilder.session, form.centre_code.data)
+        return centre.id if centre else None
     return user_centre_id()
 
 
@@ -373,9 +442,6 @@ def _valid_am(form, field):
         raise ValidationError(gettext("Invalid teacher registry number (Α.Μ.): six digits."))
 
 
-REQUIRED = _l("This field is required.")
-
-
 class ReadOnlyAwareListWidget(ListWidget):
     """FAB's list without add/edit/delete buttons when `readonly` (K-2 lock)."""
 
@@ -394,11 +460,12 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
     list_columns = ["centre", "last_name", "first_name", "afm", "teacher_registry_no", "specialty", "confirmed_in"]
     show_columns = ["centre", "role", "last_name", "first_name", "father_name", "afm", "teacher_registry_no",
                     "specialty", "email", "phone", "confirmed_in", "confirmed_at"]
-    add_columns = edit_columns = ["centre", "last_name", "first_name", "father_name", "afm", "teacher_registry_no",
-                                  "specialty", "email", "phone"]
+    add_columns = edit_columns = ["centre_code", "last_name", "first_name", "father_name", "afm",
+                                  "teacher_registry_no", "specialty", "email", "phone"]
     export_columns = ["centre.code", "role", "last_name", "first_name", "father_name", "afm", "teacher_registry_no",
                       "specialty", "email", "phone", "confirmed_in", "confirmed_at"]
-    admin_only_columns = ("centre",)
+    admin_only_columns = ("centre_code",)
+    add_form_extra_fields = edit_form_extra_fields = {"centre_code": _code_field(_l("Centre code"), "KSE00001")}
     search_columns = ["last_name", "first_name", "afm", "teacher_registry_no", "specialty"]
     order_columns = ["last_name", "first_name", "afm"]
     base_order = ("last_name", "asc")
@@ -431,13 +498,16 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
                 setattr(item, name, value.strip() or None)
 
     def _writable(self, item):
-        reason = service.staff_lock_reason(self.datamodel.session, item.centre_id)
+        centre_id = item.centre.id if item.centre is not None else item.centre_id
+        reason = service.staff_lock_reason(self.datamodel.session, centre_id)
         if reason:
             self._refuse(reason)
 
     def pre_add(self, item):
         self._normalise(item)
         item.role = self.staff_role
+        if is_admin():
+            item.centre = self._centre_from_code()
         super().pre_add(item)
         self._writable(item)
 
@@ -445,6 +515,10 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
         self._normalise(item)
         # Read the history before any query autoflushes it away.
         state = inspect(item)
+        if is_admin():
+            centre = self._centre_from_code()
+            if centre is not None and centre.id != item.centre_id:
+                item.centre = centre
         identity_changed = any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS + ("centre",))
         super().pre_update(item)
         self._writable(item)
