@@ -456,13 +456,13 @@ def load_demo_calls(session, rng, context) -> str:
     pref_rows = session.execute(select(Prefecture.id, Prefecture.code, Region.id, Region.code).join(Region)).all()
     region_of = {pid: (rid, rcode) for pid, _pc, rid, rcode in pref_rows}
     centres = session.execute(select(Centre.id, Centre.code, Centre.prefecture_id).order_by(Centre.code)).all()
-    today = local_now().replace(minute=0, second=0)
+    today = local_now().replace(hour=9, minute=0, second=0)
     calls = {}
     for code, title, opens, closes in (
         ("B2-DEMO-OPEN", "Πρόσκληση εκδήλωσης ενδιαφέροντος ΚΣΕ για προγράμματα Β2 (ανοικτή, επίδειξη)",
-         today - dt.timedelta(days=7), today + dt.timedelta(days=30)),
+         today - dt.timedelta(days=7), today + dt.timedelta(days=30, hours=6)),
         ("B2-DEMO-CLOSED", "Πρόσκληση εκδήλωσης ενδιαφέροντος ΚΣΕ για προγράμματα Β2 (έληξε, επίδειξη)",
-         today - dt.timedelta(days=45), today - dt.timedelta(days=2)),
+         today - dt.timedelta(days=45), today - dt.timedelta(days=2, hours=-6)),
     ):
         call = Call(code=code, title=title, training_period_id=period.id, opens_at=opens, closes_at=closes,
                     required_clusters=len(clusters), max_programmes_per_centre=2, declarations=DEMO_DECLARATIONS)

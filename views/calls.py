@@ -172,8 +172,8 @@ class CallView(BackofficeModelView):
         )
 
     @expose("/bundle/<int:pk>")
-    @permission_name("show")
     @has_access
+    @permission_name("show")
     def bundle(self, pk):
         """The published bundle (lottery.md step 5), byte for byte."""
         item = self._scoped_get(pk)
@@ -184,8 +184,8 @@ class CallView(BackofficeModelView):
         return download(data, f"lottery-{item.code}.json", "application/json")
 
     @expose("/verifier/")
-    @permission_name("show")
     @has_access
+    @permission_name("show")
     def verifier(self):
         """The standalone verifier (Python standard library only)."""
         return download(VERIFIER.read_bytes(), "verify_lottery.py", "text/x-python")
@@ -259,8 +259,8 @@ class AnnexAView(BackofficeView):
         return download(buffer.getvalue().encode("utf-8"), f"annex-a-{call.code}.csv", "text/csv; charset=utf-8")
 
     @expose("/pdf/")
-    @permission_name("export")
     @has_access
+    @permission_name("export")
     def pdf(self):
         from reports.calls import annex_a_pdf
 
@@ -467,8 +467,8 @@ class A2DocumentView(ReadOnlyModelView):
     role_permissions = {CENTRE_MANAGER: READ}
 
     @expose("/pdf/<int:pk>")
-    @permission_name("show")
     @has_access
+    @permission_name("show")
     def pdf(self, pk):
         item = self._scoped_get(pk)  # row scope + final: another centre's id is a 404
         data = service.a2_document(item)
