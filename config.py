@@ -26,7 +26,6 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 # --- Flask-AppBuilder ---------------------------------------------------------------
 AUTH_TYPE = AUTH_DB
-FAB_SECURITY_MANAGER_CLASS = "app.security.BackofficeSecurityManager"
 FAB_INDEX_VIEW = "views.home.HomeView"
 # The schema belongs to Alembic, permissions are synced by `flask roles sync` (one step,
 # no start-up race between gunicorn workers): FAB touches neither at boot.

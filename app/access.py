@@ -7,7 +7,7 @@ choices) goes through `row_clause` / `check_writable`; see views.base. FAB's
 """
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
 from sqlalchemy import false, inspect, or_, select, true
@@ -20,8 +20,15 @@ from models.mixins import CentreOwned, EvaluatorOwned, GraderAssigned
 SCOPED_KINDS = (CentreOwned, EvaluatorOwned, GraderAssigned)
 
 
+def current():
+    """The signed-in user: FAB sets g.user from the session or from a JWT (API)."""
+    if has_request_context() and getattr(g, "user", None) is not None:
+        return g.user
+    return current_user
+
+
 def role_names(user=None) -> set[str]:
-    user = user if user is not None else current_user
+    user = user if user is not None else current()
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     return {role.name for role in user.roles}
@@ -33,7 +40,7 @@ def is_scoped(model) -> bool:
 
 def row_clause(model, user=None) -> ColumnElement[bool]:
     """SQL condition for the rows of `model` that `user` (default: current) may touch."""
-    user = user if user is not None else current_user
+    user = user if user is not None else current()
     roles = role_names(user)
     if not roles:
         return false()
@@ -70,21 +77,35 @@ def is_visible(obj, session, user=None) -> bool:
 def check_writable(obj, session, user=None) -> None:
     """Refuse (403) a new or changed row that points at something outside the user's
     scope, whatever ids were posted. Forces the owner for centre managers."""
-    user = user if user is not None else current_user
+    user = user if user is not None else current()
     roles = role_names(user)
     model = type(obj)
     if CENTRE_MANAGER in roles and ADMIN not in roles and issubclass(model, CentreOwned):
         if "centre_id" in inspect(model).columns and model.__tablename__ != "centre":
             obj.centre_id = user.centre_id  # the manager's own centre, never a posted one
-    for rel in inspect(model).relationships:
+    state = inspect(obj)
+    mapper = state.mapper
+    for rel in mapper.relationships:
         if rel.direction is not RelationshipDirection.MANYTOONE:
             continue
+        if state.has_identity and not _reference_changed(state, mapper, rel):
+            continue  # an existing reference the user did not touch (e.g. a graded report's author)
         target = getattr(obj, rel.key, None)
         if target is not None and inspect(target).persistent and not is_visible(target, session, user):
             abort(403)
     if CENTRE_MANAGER in roles and ADMIN not in roles and issubclass(model, CentreOwned):
         if obj.owning_centre_id() not in (None, user.centre_id):
             abort(403)
+
+
+def _reference_changed(state, mapper, rel) -> bool:
+    if state.attrs[rel.key].history.has_changes():
+        return True
+    for column in rel.local_columns:
+        prop = mapper.get_property_by_column(column)
+        if state.attrs[prop.key].history.has_changes():
+            return True
+    return False
 
 
 class RowScopeFilter(BaseFilter):

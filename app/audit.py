@@ -52,10 +52,12 @@ def _actor() -> tuple[int | None, str, str | None]:
 
 
 def _record_id(obj) -> str | None:
-    identity = inspect(obj).identity
-    if not identity:
+    # From the instance, not the identity key: new rows get their key only after
+    # after_flush, but their primary key values are already set.
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    if not values or any(v is None for v in values):
         return None
-    return ",".join(str(part) for part in identity)
+    return ",".join(str(v) for v in values)
 
 
 def _column_changes(obj, mode: str) -> dict:

@@ -55,8 +55,8 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
     streets = _pool(fake, "street_address", 400)
     companies = _pool(fake, "last_name", 300)
 
-    prefectures = session.execute(select(Prefecture.id, Prefecture.code)).all()
-    regions = [rid for (rid,) in session.execute(select(Region.id))]
+    prefectures = session.execute(select(Prefecture.id, Prefecture.code).order_by(Prefecture.code)).all()
+    regions = [rid for (rid,) in session.execute(select(Region.id).order_by(Region.code))]
     if not prefectures:
         raise RuntimeError("reference data missing: run `flask refdata load` first")
 

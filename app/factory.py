@@ -49,7 +49,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         db.init_app(app)
         migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
         csrf.init_app(app)
-        appbuilder = AppBuilder(update_perms=False)
+        # The class itself, not FAB_SECURITY_MANAGER_CLASS: FAB logs a failed import of
+        # that setting and carries on with its default manager (GET logout and all).
+        from app.security import BackofficeSecurityManager
+
+        appbuilder = AppBuilder(update_perms=False, security_manager_class=BackofficeSecurityManager)
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
     hardening.install(app)

@@ -40,19 +40,20 @@ def grants_for(appbuilder) -> dict[str, set[tuple[str, str]]]:
     Admin receives every permission that exists. Menu entries follow the views: a role
     sees a menu item iff it may list that view, and a category iff it sees an item in it.
     """
+    from views.api import API_READ, ScopedModelRestApi
     from views.base import BackofficeModelView, BackofficeView
 
     grants: dict[str, set[tuple[str, str]]] = {role: set(SELF_SERVICE) for role in ROLES if role != ADMIN}
     grants[HELPDESK] |= HELPDESK_SECURITY
     for view in appbuilder.baseviews:
-        if not isinstance(view, (BackofficeModelView, BackofficeView)):
+        if not isinstance(view, (BackofficeModelView, BackofficeView, ScopedModelRestApi)):
             continue
         name = view.class_permission_name
         existing = set(view.base_permissions or ())
         declared = dict(view.role_permissions)
         if view.helpdesk_reads:
             declared.setdefault(HELPDESK, set())
-            declared[HELPDESK] = set(declared[HELPDESK]) | (HELPDESK_PERMISSIONS & existing)
+            declared[HELPDESK] = set(declared[HELPDESK]) | ((HELPDESK_PERMISSIONS | API_READ) & existing)
         for role, perms in declared.items():
             for perm in perms:
                 if perm in existing:
@@ -88,6 +89,7 @@ def sync_roles(appbuilder) -> dict[str, int]:
     for role_name in ROLES:
         sm.find_role(role_name) or sm.add_role(role_name)
     appbuilder.add_permissions(update_perms=True)
+    appbuilder.security_cleanup()  # drop permissions of views that no longer exist
     session = sm.session
     all_pvms = session.query(sm.permissionview_model).all()
     by_key = {(pvm.permission.name, pvm.view_menu.name): pvm for pvm in all_pvms}

@@ -2,28 +2,49 @@
 for the current password, and rate limits on every login endpoint."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect
+from flask import abort, current_app, flash, g, redirect, request
 from flask_appbuilder import expose
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView, SimpleFormView, UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.security import check_password_hash
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app import audit
+from app.extensions import csrf
+from app.rules.identifiers import afm_is_valid
 from models.users import AppUser
 
 USER_EXTRA = ["centre", "evaluator", "afm", "teacher_registry_no"]
+# In forms the centre and the evaluator file are typed by code: a select would load
+# every centre (10,000) and every evaluator (100,000) into the page (FAB #796).
+USER_FORM_EXTRA = ["centre_code", "evaluator_registry_no", "afm", "teacher_registry_no"]
+
+
+LINK_FIELDS = {
+    "centre_code": StringField(_l("Centre code"), validators=[Optional()], widget=BS3TextFieldWidget(),
+                               description=_l("For centre managers, e.g. KSE00001")),
+    "evaluator_registry_no": StringField(_l("Evaluator registry no."), validators=[Optional()],
+                                         widget=BS3TextFieldWidget(), description=_l("For evaluators, e.g. EMA000001")),
+}
+
+
+def _validate_afm(form, field):
+    if field.data and not afm_is_valid(field.data):
+        raise ValidationError(_l("Invalid tax number (Α.Φ.Μ.): check digit mismatch."))
 
 
 class BackofficeUserDBModelView(UserDBModelView):
-    add_columns = UserDBModelView.add_columns + USER_EXTRA
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + USER_EXTRA
+    add_columns = UserDBModelView.add_columns + USER_FORM_EXTRA
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + USER_FORM_EXTRA
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **LINK_FIELDS}
+    edit_form_extra_fields = LINK_FIELDS
+    validators_columns = {"afm": [Optional(), _validate_afm]}
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "centre"]
     show_fieldsets = [
         (_l("User"), {"fields": ["first_name", "last_name", "username", "active", "email", "roles"]}),
@@ -32,11 +53,50 @@ class BackofficeUserDBModelView(UserDBModelView):
                           "expanded": False}),
     ]
     label_columns = {
+        **UserDBModelView.label_columns,
+        "centre_code": _l("Centre code"),
+        "evaluator_registry_no": _l("Evaluator registry no."),
         "centre": _l("Centre"),
         "evaluator": _l("Evaluator"),
         "afm": _l("Tax no. (AFM)"),
         "teacher_registry_no": _l("Teacher registry no."),
     }
+
+    def _link_by_code(self, item):
+        from models.centres import Centre
+        from models.evaluators import Evaluator
+
+        session = self.datamodel.session
+        form = request.form
+        with session.no_autoflush:  # the new user is not in the session yet
+            self._resolve_codes(item, session, form)
+
+    @staticmethod
+    def _resolve_codes(item, session, form):
+        from models.centres import Centre
+        from models.evaluators import Evaluator
+
+        centre_code = (form.get("centre_code") or "").strip()
+        registry_no = (form.get("evaluator_registry_no") or "").strip()
+        item.centre = session.query(Centre).filter_by(code=centre_code).one_or_none() if centre_code else None
+        if centre_code and item.centre is None:
+            raise ValueError(gettext("No centre has the code %(code)s.", code=centre_code))
+        item.evaluator = session.query(Evaluator).filter_by(registry_no=registry_no).one_or_none() if registry_no else None
+        if registry_no and item.evaluator is None:
+            raise ValueError(gettext("No evaluator has the registry number %(no)s.", no=registry_no))
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk)
+        form.centre_code.data = item.centre.code if item and item.centre else ""
+        form.evaluator_registry_no.data = item.evaluator.registry_no if item and item.evaluator else ""
+
+    def pre_add(self, item):
+        self._link_by_code(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        self._link_by_code(item)
+        super().pre_update(item)
 
 
 class BackofficeAuthDBView(AuthDBView):
@@ -94,7 +154,9 @@ class BackofficeSecurityManager(SecurityManager):
     def register_views(self):
         super().register_views()
         # FAB limits /login/ only; the JWT login API must not be an unlimited side door.
+        api = next(v for v in self.appbuilder.baseviews if v.__class__ is self.security_api)
         if self.is_auth_limited:
-            api = next(v for v in self.appbuilder.baseviews if v.__class__ is self.security_api)
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+        # The JWT login carries no cookie, so there is nothing for CSRF to protect.
+        csrf.exempt(api.blueprint)
         current_app.extensions["backoffice_limiter"] = self.limiter

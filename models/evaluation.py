@@ -31,9 +31,9 @@ class ReportGrade(Audited, GraderAssigned, EvaluatorOwned, Timestamped, Model):
     cycle: Mapped[str] = mapped_column(String(32), nullable=False)
     report_code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
-    evaluator: Mapped[Evaluator] = relationship()
+    evaluator: Mapped[Evaluator] = relationship(lazy="joined")  # listed: no query per row
     grader_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
-    grader = relationship("AppUser", foreign_keys=[grader_id])
+    grader = relationship("AppUser", foreign_keys=[grader_id], lazy="joined")
     grader_kind: Mapped[GraderKind] = mapped_column(
         Enum(GraderKind, name="grader_kind", native_enum=False), nullable=False
     )

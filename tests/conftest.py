@@ -148,8 +148,20 @@ def shared_app(db_template, tmp_path_factory):
 
 @pytest.fixture
 def db_session(app):
+    """An independent session on the test's database, as another process would see it.
+
+    Not the app's scoped session: holding an app context open during a test would make
+    every request of the test share one session, so a change a request refused could
+    leak into a later commit and a test could pass for the wrong reason.
+    """
+    from sqlalchemy.orm import Session
+
     with app.app_context():
-        yield app.appbuilder.session
+        engine = app.extensions["sqlalchemy"].engine
+    session = Session(bind=engine)
+    yield session
+    session.rollback()
+    session.close()
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

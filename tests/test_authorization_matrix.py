@@ -12,6 +12,7 @@ from app.roles import ADMIN, CENTRE_MANAGER, COMMITTEE, EVALUATOR, GRADER, HELPD
 R = {"can_list", "can_show", "can_export"}
 W = {"can_add", "can_edit", "can_delete"}
 RW = R | W
+API = {"can_get", "can_info"}
 
 # view -> role -> permissions (Admin holds everything and is not listed).
 VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
@@ -32,6 +33,9 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "AnnexAView": {HELPDESK: {"can_list", "can_export"}, CENTRE_MANAGER: {"can_list", "can_export"}},
     "ExpressionOfInterestView": {HELPDESK: {"can_list"}, CENTRE_MANAGER: {"can_list", "can_save", "can_submit"}},
     "A2DocumentView": {HELPDESK: R, CENTRE_MANAGER: R},
+    # REST (read only; row scope as in the views)
+    "CentreApi": {HELPDESK: API, CENTRE_MANAGER: API},
+    "EvaluatorApi": {HELPDESK: API, COMMITTEE: API, EVALUATOR: API},
 }
 # FAB's security views: Admin only, but every user has their profile and password
 # form, and the help desk reads the user list.
@@ -44,11 +48,12 @@ HELPDESK_EXTRA = {("can_list", U), ("can_show", U)}
 WRITE_LIKE = {"can_add", "can_edit", "can_delete"}
 
 
-def backoffice_views(app):
+def backoffice_views(app, apis: bool = True):
+    from views.api import ScopedModelRestApi
     from views.base import BackofficeModelView, BackofficeView
 
-    return {v.class_permission_name: v for v in app.appbuilder.baseviews
-            if isinstance(v, (BackofficeModelView, BackofficeView))}
+    kinds = (BackofficeModelView, BackofficeView) + ((ScopedModelRestApi,) if apis else ())
+    return {v.class_permission_name: v for v in app.appbuilder.baseviews if isinstance(v, kinds)}
 
 
 def granted(app) -> dict[str, set[tuple[str, str]]]:
@@ -89,7 +94,7 @@ def test_helpdesk_can_change_nothing(shared_app):
     for perm, view in granted(shared_app)[HELPDESK]:
         assert perm not in WRITE_LIKE, (perm, view)
         if view in views:
-            assert perm in R or perm == "menu_access", (perm, view)
+            assert perm in R | API or perm == "menu_access", (perm, view)
 
 
 def test_menu_access_follows_the_views(shared_app):
@@ -113,7 +118,7 @@ def role_clients(shared_app):
 
 
 def test_http_answers_follow_the_matrix(shared_app, role_clients):
-    views = backoffice_views(shared_app)
+    views = backoffice_views(shared_app, apis=False)
     failures = []
     for name, view in views.items():
         base = view.route_base
@@ -143,6 +148,6 @@ def test_security_views_are_admin_only(role_clients, url):
 
 def test_anonymous_is_sent_to_login(shared_app):
     client = shared_app.test_client()
-    for view in backoffice_views(shared_app).values():
+    for view in backoffice_views(shared_app, apis=False).values():
         response = client.get(f"{view.route_base}/list/")
         assert response.status_code == 302 and "/login/" in response.headers["Location"]

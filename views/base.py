@@ -8,13 +8,19 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
 from app import access, audit
 from app.csv_export import dotted, stream_rows
 
 log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A write the rules refuse. FAB's add/edit/delete catch exceptions from the
+    pre_* hooks, flash their text and save nothing: the text is the user's message."""
 
 
 class BackofficeView(BaseView):
@@ -51,15 +57,21 @@ class BackofficeModelView(ModelView):
         super().__init__(**kwargs)
 
     # --- writes: force owner, refuse out-of-scope references --------------------------
+    def _check_writable(self, item):
+        try:
+            access.check_writable(item, self.datamodel.session)
+        except Forbidden:
+            raise Refused(gettext("You may not refer to a record outside your own organisation.")) from None
+
     def pre_add(self, item):
-        access.check_writable(item, self.datamodel.session)
+        self._check_writable(item)
 
     def pre_update(self, item):
-        access.check_writable(item, self.datamodel.session)
+        self._check_writable(item)
 
     def pre_delete(self, item):
         if not access.is_visible(item, self.datamodel.session):
-            abort(404)
+            raise Refused(gettext("Record not found."))
 
     # --- actions: POST only, every row re-checked ------------------------------------
     def _scoped_get(self, pk):

@@ -1,6 +1,6 @@
 """Evaluation of evaluators (E-10…E-12): the committee assigns sampled reports to
 graders; a grader sees and marks only their own assignments, by anonymous code."""
-from flask import abort, flash, redirect, request
+from flask import flash, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
@@ -11,7 +11,7 @@ from models.mixins import utcnow
 
 from app.roles import COMMITTEE, CRUD, GRADER
 from models.evaluation import ReportGrade
-from views.base import BackofficeModelView
+from views.base import BackofficeModelView, Refused
 
 LABELS = {
     "cycle": _l("Evaluation cycle"),
@@ -60,7 +60,7 @@ class MyGradingView(BackofficeModelView):
     def pre_update(self, item):
         super().pre_update(item)
         if item.submitted_at is not None:  # submitted marks are final
-            abort(409, gettext("These grades have been submitted and can no longer change."))
+            raise Refused(gettext("These grades have been submitted and can no longer change."))
 
     @action("submit_grades", _l("Submit grades"), _l("Submit the selected grades? They cannot be changed afterwards."),
             "fa-check", single=False)

@@ -1,0 +1,130 @@
+"""Row restrictions (app.access) on list, show, edit, export, actions and related-field
+choices: a user reaches only their own centre / evaluator file / assignments,
+whatever ids they type or post."""
+import re
+
+from models.evaluation import ReportGrade
+from models.evaluators import Evaluator
+
+
+def ids_in(html: str, pattern: str) -> set[str]:
+    return set(re.findall(pattern, html))
+
+
+def test_manager_lists_shows_and_exports_only_their_centre(login):
+    manager = login("manager1")
+    assert ids_in(manager.get("/centreview/list/").get_data(as_text=True), r"KSE\d{5}") == {"KSE00001"}
+    assert manager.get("/centreview/show/1").status_code == 200
+    assert manager.get("/centreview/show/2").status_code == 404
+    rows = manager.get("/centreview/export/").get_data(as_text=True).strip().splitlines()
+    assert len(rows) == 2 and "KSE00001" in rows[1]
+    # a filter that names the other centre finds nothing rather than leaking it
+    rows = manager.get("/centreview/export/?_flt_3_code=KSE00002").get_data(as_text=True).strip().splitlines()
+    assert len(rows) == 1
+
+
+def test_evaluator_sees_only_their_own_registry_file(login, db_session):
+    evaluator = login("evaluator1")
+    own = db_session.query(Evaluator).filter_by(registry_no="EMA000001").one()
+    other = db_session.query(Evaluator).filter_by(registry_no="EMA000002").one()
+    assert ids_in(evaluator.get("/evaluatorview/list/").get_data(as_text=True), r"EMA\d{6}") == {"EMA000001"}
+    assert evaluator.get(f"/evaluatorview/show/{own.id}").status_code == 200
+    assert evaluator.get(f"/evaluatorview/show/{other.id}").status_code == 404
+    assert evaluator.get(f"/evaluatorview/edit/{own.id}").status_code == 403  # read only
+
+
+def test_grader_sees_only_assignments_and_never_the_evaluator(login, db_session, app):
+    """E-10: reports reach graders anonymised (the author coded)."""
+    grader = login("grader")
+    html = grader.get("/mygradingview/list/").get_data(as_text=True)
+    assert ids_in(html, r"R-2026A-\d{3}") == {f"R-2026A-00{n}" for n in range(1, 5)}
+    assert "EMA0000" not in html
+    export = grader.get("/mygradingview/export/").get_data(as_text=True)
+    assert "EMA0000" not in export and len(export.strip().splitlines()) == 5
+    foreign = db_session.query(ReportGrade).filter_by(report_code="R-2026A-005").one()
+    assert grader.get(f"/mygradingview/show/{foreign.id}").status_code == 404
+    assert grader.get(f"/mygradingview/edit/{foreign.id}").status_code == 404
+
+
+def test_grader_cannot_act_on_or_edit_someone_elses_assignment(login, db_session):
+    grader = login("grader")
+    foreign = db_session.query(ReportGrade).filter_by(report_code="R-2026A-005").one()
+    own = db_session.query(ReportGrade).filter_by(report_code="R-2026A-001").one()
+    page = "/mygradingview/list/"
+    # bulk action with a foreign row id among own ids: refused as a whole
+    response = grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [own.id, foreign.id]}, page=page)
+    assert response.status_code == 404
+    # single-row action endpoint, foreign id
+    assert grader.post_form(f"/mygradingview/action/submit_grades/{foreign.id}", page=page).status_code == 404
+    # an unknown action name is a 404, not a 500
+    assert grader.post_form(f"/mygradingview/action/drop_tables/{own.id}", page=page).status_code == 404
+    # GET on an action endpoint never acts
+    assert grader.get(f"/mygradingview/action/submit_grades/{own.id}").status_code == 405
+    # forged fields on edit: only the marks are editable, the assignment does not move
+    edit = f"/mygradingview/edit/{own.id}"
+    response = grader.post_form(edit, {"commentary": "80", "clarity": "70", "consistency": "90", "usefulness": "60",
+                                       "grader": "1", "grader_id": "1", "evaluator": "3"}, page=edit)
+    assert response.status_code == 302
+    db_session.expire_all()
+    own = db_session.get(ReportGrade, own.id)
+    grader_user_id = own.grader_id
+    assert own.commentary == 80 and own.grader.username == "grader" and grader_user_id == own.grader.id
+    assert db_session.get(ReportGrade, foreign.id).submitted_at is None
+
+
+def test_grade_marks_are_validated_and_final_after_submission(login, db_session):
+    """E-10: every criterion is on 1–100; submitted grades do not change."""
+    grader = login("grader")
+    own = db_session.query(ReportGrade).filter_by(report_code="R-2026A-002").one()
+    edit = f"/mygradingview/edit/{own.id}"
+    response = grader.post_form(edit, {"commentary": "101", "clarity": "0", "consistency": "50", "usefulness": "50"}, page=edit)
+    assert response.status_code == 200  # the form again, with errors
+    db_session.expire_all()
+    assert db_session.get(ReportGrade, own.id).commentary is None
+    # incomplete → the action refuses
+    grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [own.id]}, page="/mygradingview/list/")
+    db_session.expire_all()
+    assert db_session.get(ReportGrade, own.id).submitted_at is None
+    grader.post_form(edit, {"commentary": "50", "clarity": "60", "consistency": "70", "usefulness": "80"}, page=edit)
+    grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [own.id]}, page="/mygradingview/list/")
+    db_session.expire_all()
+    assert db_session.get(ReportGrade, own.id).submitted_at is not None
+    response = grader.post_form(edit, {"commentary": "1", "clarity": "1", "consistency": "1", "usefulness": "1"},
+                                page=edit, follow_redirects=True)
+    assert "Οι βαθμολογίες έχουν υποβληθεί και δεν αλλάζουν πλέον." in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(ReportGrade, own.id).commentary == 50
+
+
+def test_related_field_choices_and_forged_foreign_keys_follow_the_scope(app, db_session):
+    """check_writable refuses a row pointing at another centre's record, whatever id
+    was posted, and forces a centre manager's own centre."""
+    import pytest
+    from werkzeug.exceptions import Forbidden
+
+    from app import access
+    from models.centres import Centre
+    from models.users import AppUser
+
+    manager = db_session.query(AppUser).filter_by(username="manager1").one()
+    other_centre = db_session.query(Centre).filter_by(code="KSE00002").one()
+    own_centre = db_session.query(Centre).filter_by(code="KSE00001").one()
+    assert access.is_visible(own_centre, db_session, manager)
+    assert not access.is_visible(other_centre, db_session, manager)
+    # A user row pointing at another centre, written by a centre manager: refused.
+    forged = AppUser(username="x", first_name="x", last_name="x", email="x@example.gr", centre=other_centre)
+    with app.test_request_context():
+        with pytest.raises(Forbidden):
+            access.check_writable(forged, db_session, manager)
+    db_session.expunge(forged) if forged in db_session else None
+
+
+def test_helpdesk_reads_everything_and_changes_nothing(login, db_session):
+    """K-11."""
+    helpdesk = login("helpdesk")
+    html = helpdesk.get("/centreview/list/").get_data(as_text=True)
+    assert {"KSE00001", "KSE00002"} <= ids_in(html, r"KSE\d{5}")
+    assert helpdesk.get("/centreview/edit/1").status_code == 403
+    assert helpdesk.post_form("/centreview/delete/1", page="/centreview/list/").status_code == 403
+    assert helpdesk.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": ["1"]},
+                              page="/centreview/list/").status_code == 403

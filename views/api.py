@@ -1,0 +1,48 @@
+"""REST API (JSON, `/api/v1/<resource>/`): read-only and row-scoped like every view.
+
+Only get/get_list/info are routed, so FAB's REST `post` (which ignores base_filters)
+does not exist here; an area that needs REST writes adds them with
+`access.check_writable` in `pre_add`/`pre_update`. Authenticate with a JWT from
+`POST /api/v1/security/login` (rate limited, see app.security).
+"""
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app import access
+from app.roles import CENTRE_MANAGER, COMMITTEE, EVALUATOR
+from models.centres import Centre
+from models.evaluators import Evaluator
+
+API_READ = frozenset({"can_get", "can_info"})
+
+
+class ScopedModelRestApi(ModelRestApi):
+    include_route_methods = {"get", "get_list", "info"}
+    base_filters = [access.ROW_SCOPE]
+    role_permissions: dict[str, set[str]] = {}
+    helpdesk_reads = True
+    max_page_size = 100
+
+
+class CentreApi(ScopedModelRestApi):
+    resource_name = "centre"
+    datamodel = SQLAInterface(Centre)
+    list_columns = ["id", "code", "name", "prefecture.code", "prefecture.name_el", "email"]
+    show_columns = ["id", "code", "name", "legal_representative", "prefecture.code", "prefecture.name_el",
+                    "address", "email", "phone"]
+    order_columns = ["code", "name"]
+    role_permissions = {CENTRE_MANAGER: API_READ}
+
+
+class EvaluatorApi(ScopedModelRestApi):
+    resource_name = "evaluator"
+    datamodel = SQLAInterface(Evaluator)
+    list_columns = ["id", "registry_no", "last_name", "first_name", "status", "level", "entry_score", "ranking_score"]
+    show_columns = list_columns + ["father_name", "email", "region.name_el"]
+    order_columns = ["registry_no", "last_name", "entry_score", "ranking_score"]
+    role_permissions = {COMMITTEE: API_READ, EVALUATOR: API_READ}
+
+
+def register(appbuilder, add):
+    appbuilder.add_api(CentreApi)
+    appbuilder.add_api(EvaluatorApi)
