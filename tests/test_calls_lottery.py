@@ -367,3 +367,26 @@ def test_two_workers_running_the_lottery_at_once_run_it_once(app, monkeypatch):
         after = state(app.appbuilder.session, call_id)
         assert after["runs"] == 1 and after["sha"] == GOLDEN_SHA256
         assert after["allocations"] == len(json.loads(after["bundle"])["allocation"])
+
+
+def test_admin_runs_the_lottery_from_the_call_page_nobody_else_can(app, login):
+    """K-9: the Admin's action (POST, CSRF) runs it once after the close date; the help desk
+    and a manager are refused (K-11: the help desk never acts)."""
+    with app.app_context():
+        call_id = build_fixed_call(app.appbuilder.session)
+        app.appbuilder.session.remove()
+    url = f"/callview/action/run_lottery/{call_id}"
+    for user in ("helpdesk", "manager1"):
+        client = login(user)
+        assert 'id="run-lottery"' not in client.get(f"/callview/show/{call_id}").get_data(as_text=True)
+        assert client.post_form(url).status_code == 403
+    admin = login("admin")
+    assert 'id="run-lottery"' in admin.get(f"/callview/show/{call_id}").get_data(as_text=True)
+    assert admin.c.post(url).status_code == 400  # no CSRF token, no run
+    done = admin.post_form(url, follow_redirects=True)
+    assert "Η κλήρωση διενεργήθηκε" in done.get_data(as_text=True) and GOLDEN_SHA256 in done.get_data(as_text=True)
+    again = admin.post_form(url, follow_redirects=True)
+    assert "έχει ήδη διενεργηθεί" in again.get_data(as_text=True)
+    with app.app_context():
+        after = state(app.appbuilder.session, call_id)
+        assert after["runs"] == 1 and after["sha"] == GOLDEN_SHA256
