@@ -164,7 +164,7 @@ class Application(Audited, CentreOwned, Timestamped, Model):
     draw_position: Mapped[int | None] = mapped_column(Integer)  # after the lottery
 
     choices = relationship("ApplicationChoice", back_populates="application", order_by="ApplicationChoice.position",
-                           cascade="all, delete-orphan", lazy="selectin")
+                           cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 

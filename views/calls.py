@@ -358,7 +358,9 @@ class ExpressionOfInterestView(BackofficeView):
         if centre is None:  # help desk / Admin: the call's applications
             page = max(request.args.get("page", 1, type=int), 1)
             rows = session.execute(
-                select(Application, Centre).join(Centre, Centre.id == Application.centre_id)
+                select(Centre.id, Centre.code, Centre.name, Application.status, Application.submitted_at,
+                       Application.random_number)
+                .join(Centre, Centre.id == Application.centre_id)
                 .where(Application.call_id == call.id).order_by(Centre.code).limit(50).offset((page - 1) * 50)
             ).all()
             total = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id))
