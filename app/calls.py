@@ -52,7 +52,7 @@ def refuse(message: str, **params):
 
 # --- time ---------------------------------------------------------------------------------
 def call_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("CALL_TIMEZONE", "Europe/Athens"))
+    return ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Europe/Athens"))
 
 
 def local_now() -> dt.datetime:
@@ -446,10 +446,12 @@ def load_demo_calls(session, rng, context) -> str:
     the demo seed (so a demo is reproducible); real calls draw theirs from `secrets`."""
     from sqlalchemy import insert
 
-    period = session.scalar(select(TrainingPeriod).order_by(TrainingPeriod.id))
+    # The centres area's demo may already have made the periods: take the latest one.
+    period = session.scalar(select(TrainingPeriod).order_by(TrainingPeriod.starts_on.desc(), TrainingPeriod.id.desc()))
     if period is None:
-        period = TrainingPeriod(code="2026-27", name="Περίοδος επιμόρφωσης 2026-2027",
-                                starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 6, 30))
+        start = local_now().date() + dt.timedelta(days=60)
+        period = TrainingPeriod(code="B2-DEMO", name="Περίοδος επιμόρφωσης Β2 (επίδειξη)",
+                                starts_on=start, ends_on=start + dt.timedelta(days=180))
         session.add(period)
         session.flush()
     clusters = [(c.id, c.code) for c in cluster_rows(session)]

@@ -25,7 +25,7 @@ def make_call(session, code, *, opens, closes, secret=None, required=13, cap=1, 
 
 
 def now_local():
-    """The calls' wall clock (the default CALL_TIMEZONE), usable outside an app context."""
+    """The calls' wall clock (the default LOCAL_TIMEZONE), usable outside an app context."""
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo("Europe/Athens")).replace(tzinfo=None, microsecond=0)

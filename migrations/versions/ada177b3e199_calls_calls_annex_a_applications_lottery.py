@@ -1,7 +1,7 @@
 """calls: calls, Annex A, applications, lottery
 
 Revision ID: ada177b3e199
-Revises: 0001_initial
+Revises: 5d20f33ee6ea
 Create Date: 2026-11-22 00:25:51.918405
 
 """
@@ -11,37 +11,14 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ada177b3e199'
-down_revision = '0001_initial'
+# The training period belongs to the centres area (issue #3): its revision 5d20f33ee6ea is
+# carried here byte for byte so both branches merge onto the same chain.
+down_revision = '5d20f33ee6ea'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    # training_period belongs to the centres area (issue #3); created here only if that
-    # area's revision has not created it (the two branches are developed in parallel).
-    if not sa.inspect(op.get_bind()).has_table('training_period'):
-        _create_training_period()
-    _create_calls()
-
-
-def _create_training_period():
-    op.create_table('training_period',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=16), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('starts_on', sa.Date(), nullable=True),
-    sa.Column('ends_on', sa.Date(), nullable=True),
-    sa.Column('staff_opens_at', sa.DateTime(), nullable=True),
-    sa.Column('staff_closes_at', sa.DateTime(), nullable=True),
-    sa.Column('minutes_deadline', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code')
-    )
-
-
-def _create_calls():
     op.create_table('call',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -184,15 +161,4 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_call_training_period_id'))
 
     op.drop_table('call')
-    # training_period is left to the centres area's revision when it exists.
-    if not _centres_owns_training_period():
-        op.drop_table('training_period')
-
-
-def _centres_owns_training_period() -> bool:
-    try:
-        from models.centres import TrainingPeriod  # noqa: F401
-    except ImportError:
-        return False
-    return True
     # ### end Alembic commands ###
