@@ -344,15 +344,34 @@ def test_call_settings_freeze_at_opening(app, login):
     known = ids(app)
     admin = login("admin")
     call_id = known["B2-DEMO-OPEN"]
-    response = admin.post_form(f"/callview/edit/{call_id}", {
-        "title": "x", "training_period": "1", "opens_at": "2020-01-01 00:00:00", "closes_at": "2099-01-01 00:00:00",
-        "required_clusters": "5", "max_programmes_per_centre": "1", "declarations": "x"}, page=f"/callview/edit/{call_id}",
-        follow_redirects=True)
-    assert "Η πρόσκληση είναι ανοικτή" in response.get_data(as_text=True)
+    with app.app_context():
+        from models.calls import TrainingPeriod
+
+        session = app.appbuilder.session
+        call = session.get(Call, call_id)
+        period_id = call.training_period_id
+        other = TrainingPeriod(code="OTHER", name="Άλλη περίοδος", starts_on=dt.date(2027, 1, 1), ends_on=dt.date(2027, 6, 1))
+        session.add(other)
+        session.commit()
+        current = {"title": call.title, "training_period": str(period_id), "opens_at": f"{call.opens_at:%Y-%m-%d %H:%M:%S}",
+                   "closes_at": f"{call.closes_at:%Y-%m-%d %H:%M:%S}", "required_clusters": "13",
+                   "max_programmes_per_centre": str(call.max_programmes_per_centre), "declarations": call.declarations}
+        other_id, closes = other.id, call.closes_at
+        session.remove()
+
+    def edit(**changes):
+        return admin.post_form(f"/callview/edit/{call_id}", {**current, **changes}, page=f"/callview/edit/{call_id}",
+                               follow_redirects=True).get_data(as_text=True)
+
+    assert "Η πρόσκληση είναι ανοικτή" in edit(title="x", opens_at="2020-01-01 00:00:00", required_clusters="5")
+    assert "Η πρόσκληση είναι ανοικτή" in edit(training_period=str(other_id))
+    assert "Η πρόσκληση είναι ανοικτή" in edit(declarations="Άλλη δήλωση")
+    later = closes + dt.timedelta(days=3)
+    assert "Η πρόσκληση είναι ανοικτή" not in edit(title="Νέος τίτλος", closes_at=f"{later:%Y-%m-%d %H:%M:%S}")
     with app.app_context():
         session = app.appbuilder.session
         call = session.get(Call, call_id)
-        assert call.required_clusters == 13 and call.title != "x"
+        assert (call.required_clusters, call.training_period_id, call.title, call.closes_at) == (13, period_id, "Νέος τίτλος", later)
         call.code = "RENAMED"
         with pytest.raises(ValueError):
             session.commit()

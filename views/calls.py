@@ -132,6 +132,9 @@ class CallView(BackofficeModelView):
         changed = {attr.key for attr in state.mapper.column_attrs
                    if state.attrs[attr.key].history.has_changes()
                    and state.attrs[attr.key].history.deleted != state.attrs[attr.key].history.added}
+        period = state.attrs["training_period"].history  # the form sets the relationship, not the column
+        if period.has_changes() and [p.id for p in period.deleted if p] != [p.id for p in period.added if p]:
+            changed.add("training_period_id")
 
         def before(key):
             history = state.attrs[key].history
