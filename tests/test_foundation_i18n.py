@@ -53,6 +53,9 @@ def test_ui_is_greek_by_default_and_english_on_request(client):
     html = client.get("/login/").get_data(as_text=True)
     assert 'lang="el"' in html or "Σύνδεση" in html
     client.login("admin")
-    assert "Προσθήκη" in client.get("/centreview/list/").get_data(as_text=True)  # FAB's "Add", filled by us
+    html = client.get("/centreview/list/").get_data(as_text=True)
+    assert "Προσθήκη" in html  # FAB's "Add", filled by us
+    assert "List Centre" not in html and "Κέντρα Στήριξης Επιμόρφωσης" in html  # page title, not FAB's English
+    assert "Κέντρα Στήριξης Επιμόρφωσης: στοιχεία" in client.get("/centreview/show/1").get_data(as_text=True)
     client.get("/lang/en")
     assert "Training support centres" in client.get("/centreview/list/").get_data(as_text=True)

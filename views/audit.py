@@ -7,6 +7,7 @@ from views.base import ReadOnlyModelView
 
 
 class AuditEntryView(ReadOnlyModelView):
+    title = _l("Audit log")
     datamodel = SQLAInterface(AuditEntry)
     list_columns = ["at", "username", "action", "table_name", "record_id", "request_id"]
     show_columns = list_columns + ["user_id", "changes", "remark"]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import LazyString, gettext, lazy_gettext as _l
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
@@ -41,8 +41,17 @@ class BackofficeModelView(ModelView):
     helpdesk_reads = True  # K-11
     page_size = 25
     export_columns: list[str] | None = None  # default: list_columns
+    # Plural heading (lazy string): page titles in the user's language are derived
+    # from it, instead of FAB's English "List <Model>".
+    title = None
 
     def __init__(self, **kwargs):
+        if self.title is not None:
+            title = self.title
+            self.list_title = title
+            self.show_title = LazyString(lambda: gettext("%(title)s: details", title=str(title)))
+            self.add_title = LazyString(lambda: gettext("%(title)s: new entry", title=str(title)))
+            self.edit_title = LazyString(lambda: gettext("%(title)s: edit", title=str(title)))
         # FAB appends action permissions to this list: never to the shared class list.
         self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also

@@ -92,6 +92,7 @@ class CallView(BackofficeModelView):
     """Admin keeps the calls; everyone concerned reads them, with the lottery panel."""
 
     datamodel = SQLAInterface(Call)
+    title = _l("Calls")
     list_columns = ["code", "title", "training_period", "opens_at", "closes_at", "lottery_run_at"]
     show_columns = ["code", "title", "training_period", "opens_at", "closes_at", "required_clusters",
                     "max_programmes_per_centre", "declarations", "lottery_run_at", "lottery_bundle_sha256"]
@@ -468,7 +469,7 @@ class A2DocumentView(ReadOnlyModelView):
     base_order = ("submitted_at", "desc")
     label_columns = APPLICATION_LABELS
     formatters_columns = {"id": _a2_link}
-    list_title = _l("Training programmes → A2: Application / declaration of interest")
+    title = _l("Training programmes → A2: Application / declaration of interest")
     role_permissions = {CENTRE_MANAGER: READ}
 
     @expose("/pdf/<int:pk>")

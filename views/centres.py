@@ -24,6 +24,7 @@ CENTRE_LABELS = {
 
 class CentreView(BackofficeModelView):
     """Admin keeps the centres; a manager reads their own (row scope)."""
+    title = _l("Training support centres")
 
     datamodel = SQLAInterface(Centre)
     list_columns = ["code", "name", "prefecture", "email"]

@@ -31,6 +31,7 @@ MARK_VALIDATORS = {mark: [Optional(), NumberRange(min=1, max=100)] for mark in M
 
 
 class GradingAssignmentView(BackofficeModelView):
+    title = _l("Grading assignments")
     datamodel = SQLAInterface(ReportGrade)
     list_columns = ["cycle", "report_code", "evaluator", "grader", "grader_kind"] + MARKS + ["submitted_at"]
     add_columns = edit_columns = ["cycle", "report_code", "evaluator", "grader", "grader_kind"]
@@ -44,6 +45,7 @@ class GradingAssignmentView(BackofficeModelView):
 
 class MyGradingView(BackofficeModelView):
     """E-10: the grader receives the reports anonymised – no evaluator column at all."""
+    title = _l("My grading")
 
     datamodel = SQLAInterface(ReportGrade)
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]  # + the action's own

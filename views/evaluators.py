@@ -27,6 +27,7 @@ LABELS = {
 
 class EvaluatorView(BackofficeModelView):
     """Committee processes every file; an evaluator reads only their own (row scope)."""
+    title = _l("Evaluators")
 
     datamodel = SQLAInterface(Evaluator)
     list_columns = ["registry_no", "last_name", "first_name", "region", "status", "level", "entry_score", "ranking_score"]

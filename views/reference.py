@@ -20,6 +20,7 @@ LABELS = {
 
 
 class RegionView(BackofficeModelView):
+    title = _l("Regions")
     datamodel = SQLAInterface(Region)
     list_columns = ["code", "iso", "name_el", "name_en"]
     add_columns = edit_columns = show_columns = list_columns
@@ -30,6 +31,7 @@ class RegionView(BackofficeModelView):
 
 
 class PrefectureView(BackofficeModelView):
+    title = _l("Prefectures")
     datamodel = SQLAInterface(Prefecture)
     list_columns = ["code", "name_el", "region"]
     add_columns = edit_columns = show_columns = ["code", "name_el", "region"]
@@ -41,6 +43,7 @@ class PrefectureView(BackofficeModelView):
 
 
 class ThematicFieldView(BackofficeModelView):
+    title = _l("Thematic fields")
     datamodel = SQLAInterface(ThematicField)
     list_columns = add_columns = edit_columns = show_columns = ["code", "name_el"]
     search_columns = ["code", "name_el"]
@@ -50,10 +53,12 @@ class ThematicFieldView(BackofficeModelView):
 
 
 class TargetGroupView(ThematicFieldView):
+    title = _l("Target groups")
     datamodel = SQLAInterface(TargetGroup)
 
 
 class ClusterView(BackofficeModelView):
+    title = _l("B2 clusters")
     datamodel = SQLAInterface(Cluster)
     list_columns = ["code", "name_el", "name_en", "specialties"]
     add_columns = edit_columns = show_columns = ["code", "position", "name_el", "name_en", "specialties"]
