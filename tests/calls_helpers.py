@@ -31,11 +31,6 @@ def now_local():
     return dt.datetime.now(ZoneInfo("Europe/Athens")).replace(tzinfo=None, microsecond=0)
 
 
-def open_window():
-    now = now_local()
-    return {"opens": now - dt.timedelta(days=1), "closes": now + dt.timedelta(days=10)}
-
-
 def closed_window():
     now = now_local()
     return {"opens": now - dt.timedelta(days=20), "closes": now - dt.timedelta(days=1)}

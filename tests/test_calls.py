@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.calls_helpers import (
-    closed_window, cluster_ids, count, make_call, now_local, open_window, pdf_text, rank_form, version_of,
+    closed_window, cluster_ids, count, make_call, now_local, pdf_text, rank_form, version_of,
 )
 
 EOI = "/expression-of-interest"

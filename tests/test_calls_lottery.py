@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.calls_helpers import closed_window, count, make_call, open_window, pdf_text, rank_form, version_of
+from tests.calls_helpers import closed_window, count, make_call, pdf_text, rank_form, version_of
 
 VERIFIER = Path(__file__).resolve().parent.parent / "app" / "rules" / "verify_lottery.py"
 SECRET = "5ec7e7" + "0123456789abcdef" * 3 + "a1b2c3d4e5"  # 64 lowercase hex chars, fixed for the golden bundle

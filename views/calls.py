@@ -2,13 +2,10 @@
 in app.rules.{expression,annex_a,lottery}, the transactions in app.calls."""
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -19,10 +16,10 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, inspect, select
 
 from app import access, calls as service
-from app.csv_export import BOM, neutralise
+from app.csv_export import stream_rows
 from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK, READ
-from app.rules.expression import Phase, check_call_edit
-from models.calls import Application, ApplicationStatus, Call, LotteryAllocation
+from app.rules.expression import Phase, check_call_edit, parse_ranking
+from models.calls import AnnexACell, Application, ApplicationStatus, Call
 from models.centres import Centre
 from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
 
@@ -84,7 +81,8 @@ def download(data: bytes, filename: str, mimetype: str) -> Response:
 
 
 def user_centre_id() -> int | None:
-    return getattr(g.user, "centre_id", None) if CENTRE_MANAGER in access.role_names() else None
+    """A centre manager's own centre: the only centre they ever write for."""
+    return getattr(access.current(), "centre_id", None) if CENTRE_MANAGER in access.role_names() else None
 
 
 # --- Calls (K-4), the lottery commitment and results (lottery.md) -----------------------------
@@ -172,7 +170,8 @@ class CallView(BackofficeModelView):
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
             call=item, phase=phase, phase_label=PHASE_LABELS[phase], now=service.local_now(),
             finals=counts.get(ApplicationStatus.final, 0), drafts=counts.get(ApplicationStatus.draft, 0),
-            cells=len(item.annex_cells), is_admin=ADMIN in access.role_names(),
+            cells=session.scalar(select(func.count(AnnexACell.id)).where(AnnexACell.call_id == item.id)),
+            is_admin=ADMIN in access.role_names(),
         )
 
     @expose("/bundle/<int:pk>")
@@ -245,22 +244,17 @@ class AnnexAView(BackofficeView):
     @has_access
     def export(self):
         """CSV in the import format (plus names), so it imports back unchanged."""
-        session = current_app.appbuilder.session
-        call = self._call()
-        names = {}
         from models.reference import Cluster, Prefecture, Region
 
-        names.update({("cluster", c): n for c, n in session.execute(select(Cluster.code, Cluster.name_el))})
+        session = current_app.appbuilder.session
+        call = self._call()
+        names = {("cluster", c): n for c, n in session.execute(select(Cluster.code, Cluster.name_el))}
         names.update({("IIa", c): n for c, n in session.execute(select(Prefecture.code, Prefecture.name_el))})
         names.update({("IIb", c): n for c, n in session.execute(select(Region.code, Region.name_el))})
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        buffer.write(BOM)
-        writer.writerow(["cluster", "category", "area", "programmes", "cluster_name", "area_name"])
-        for cluster, category, area, n in service.annex_cells(session, call.id):
-            writer.writerow([cluster, category, area, n, neutralise(names.get(("cluster", cluster), "")),
-                             neutralise(names.get((category, area), ""))])
-        return download(buffer.getvalue().encode("utf-8"), f"annex-a-{call.code}.csv", "text/csv; charset=utf-8")
+        rows = ([cluster, category, area, n, names.get(("cluster", cluster), ""), names.get((category, area), "")]
+                for cluster, category, area, n in service.annex_cells(session, call.id))
+        data = "".join(stream_rows(["cluster", "category", "area", "programmes", "cluster_name", "area_name"], rows))
+        return download(data.encode("utf-8"), f"annex-a-{call.code}.csv", "text/csv; charset=utf-8")
 
     @expose("/pdf/")
     @has_access
@@ -409,8 +403,6 @@ class ExpressionOfInterestView(BackofficeView):
         except service.CallsError as exc:
             session.rollback()
             flash_problems(exc)
-            from app.rules.expression import parse_ranking
-
             ranking, _problems = parse_ranking(request.form, [c.id for c in service.cluster_rows(session)])
             accepted = [request.form.get(f"declaration_{i}") in ("1", "on", "yes")
                         for i in range(len(call.declaration_list()))]
