@@ -161,8 +161,9 @@ def annex_table(session, call_id: int):
 
     clusters = [(c.code, c.name_el) for c in cluster_rows(session)]
     regions = sorted(session.execute(select(Region.code, Region.name_el)).all(), key=lambda r: _numeric(r[0]))
-    prefectures = session.execute(
-        select(Prefecture.code, Prefecture.name_el, Region.code).join(Region).order_by(Prefecture.name_el)).all()
+    # Sorted here, not by the database: the same table on every database's collation.
+    prefectures = sorted(session.execute(select(Prefecture.code, Prefecture.name_el, Region.code).join(Region)).all(),
+                         key=lambda p: (p[1], p[0]))
     return build(annex_cells(session, call_id), clusters, regions, prefectures)
 
 

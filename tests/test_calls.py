@@ -225,6 +225,12 @@ def test_manager_applies_without_javascript_from_empty_to_final_and_a2(app, logi
     # K-7: a final application cannot be edited or submitted again; the ticket never moves.
     again = manager.post_form(f"{EOI}/{call_id}/save", rank_form(clusters, version=version, centre="KSE00001"))
     assert again.status_code == 400
+    with app.app_context():
+        from models.reference import Cluster
+
+        codes = dict(app.appbuilder.session.execute(select(Cluster.id, Cluster.code)).all())
+    shown = re.findall(r'<li data-code="([^"]+)">', again.get_data(as_text=True))
+    assert shown == [codes[cid] for cid in order]  # the stored final choices, not the refused post
     twice = manager.post_form(f"{EOI}/{call_id}/submit", {"version": version, "centre": "KSE00001", "confirm": "yes"})
     assert twice.status_code == 303
     with app.app_context():
@@ -310,6 +316,14 @@ def test_forged_ids_and_other_roles_are_refused(app, login):
         draft = app.appbuilder.session.scalar(select(Application).where(Application.call_id == call_id))
         assert draft.version == draft_version and [c.cluster_id for c in draft.choices] == draft_choices
         assert not draft.is_final
+        # A manager account not linked to any centre sees no centre's application.
+        from models.users import AppUser
+
+        session = app.appbuilder.session
+        session.scalar(select(AppUser).where(AppUser.username == "manager2")).centre_id = None
+        session.commit()
+    assert manager2.get(f"{EOI}/{call_id}/").status_code == 403
+    assert manager2.get(f"{EOI}/{call_id}/?centre={known['KSE00001']}").status_code == 404
 
 
 def test_no_change_or_submission_after_the_close_date(app, login):

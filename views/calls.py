@@ -354,6 +354,8 @@ class ExpressionOfInterestView(BackofficeView):
         phase = service.phase_of(call)
         context.update(phase=phase, phase_label=PHASE_LABELS[phase], declarations=call.declaration_list())
         if centre is None:  # help desk / Admin: the call's applications
+            if not {ADMIN, HELPDESK} & access.role_names():
+                abort(403)  # e.g. a manager account not linked to a centre sees no one's
             page = max(request.args.get("page", 1, type=int), 1)
             rows = session.execute(
                 select(Centre.id, Centre.code, Centre.name, Application.status, Application.submitted_at,
@@ -366,7 +368,8 @@ class ExpressionOfInterestView(BackofficeView):
             return self.render_template("calls/eoi.html", **context)
         app = service.application_for(session, call.id, centre.id)
         saved = [choice.cluster_id for choice in app.choices] if app else []
-        ranking = saved if ranking is None else ranking
+        if ranking is None or (app and app.is_final) or phase is not Phase.open:
+            ranking = saved  # a refused post never shows as if it were the stored application
         chosen = [by_id[cid] for cid in ranking if cid in by_id]
         available = [c for c in clusters if c.id not in set(ranking)]
         if accepted is None:
