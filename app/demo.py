@@ -136,3 +136,7 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
         users[username] = user
     appbuilder.session.flush()
     return users
+
+
+# Areas' demo loaders register themselves in EXTENSIONS when imported.
+import app.calls  # noqa: E402,F401  (calls: B2-DEMO-OPEN, B2-DEMO-CLOSED)
