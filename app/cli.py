@@ -100,3 +100,6 @@ def register_cli(app) -> None:
     app.cli.add_command(refdata_cli)
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
+    from app.calls import lottery_cli  # flask lottery run|export CODE
+
+    app.cli.add_command(lottery_cli)

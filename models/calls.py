@@ -1,1 +1,243 @@
-"""Calls (Πρόσκληση), Annex A, expressions of interest and the lottery (K-4…K-9)."""
+"""Calls (Πρόσκληση), Annex A, expressions of interest and the lottery (K-4…K-9).
+
+Times: a call's `opens_at`/`closes_at` are wall-clock times of the call's own time zone
+(config LOCAL_TIMEZONE, default Europe/Athens), as printed in the call; every other
+timestamp (saved_at, submitted_at, lottery_run_at, created_at…) is naive UTC like the
+rest of the project (models.mixins.utcnow).
+
+The lottery secret (../shared/lottery.md step 1) is stored sealed with a key derived from
+the app's key (app.calls), masked in the audit log and never part of any view; it is
+revealed only inside the published bundle after the run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text,
+    UniqueConstraint, select,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from models.centres import Centre
+from models.mixins import Audited, CentreOwned, Timestamped
+from models.reference import Cluster, Prefecture, Region
+
+try:  # issue #3 (centres) owns the training period; until that branch is merged, an exact copy
+    from models.centres import TrainingPeriod  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - dead once models.centres defines it (delete at merge)
+
+    class TrainingPeriod(Audited, Timestamped, Model):  # type: ignore[no-redef]
+        """Περίοδος επιμόρφωσης (e.g. "2026-2027 Α"). A call (K-4, area calls) refers to one.
+
+        K-2: the centre managers edit their staff only while the staff window is open
+        (`staff_opens_at` … `staff_closes_at`); K-3 (ours): the teacher-council minutes are
+        uploaded until `minutes_deadline`. Window times are wall-clock times of
+        `LOCAL_TIMEZONE` (Europe/Athens), as the Admin types them.
+        """
+
+        __tablename__ = "training_period"
+        __table_args__ = (
+            UniqueConstraint("code", name="uq_training_period_code"),
+            CheckConstraint("ends_on >= starts_on", name="ck_training_period_dates"),
+        )
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        code: Mapped[str] = mapped_column(String(32), nullable=False)
+        name: Mapped[str] = mapped_column(String(200), nullable=False)
+        starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+        ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+        staff_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+        staff_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+        minutes_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+        def __repr__(self) -> str:
+            return f"{self.code} {self.name}" if self.name != self.code else self.code
+
+
+CATEGORIES = ("IIa", "IIb")  # ΙΙa: per prefecture, ΙΙb: per region (Latin letters, lottery.md)
+
+
+class Call(Audited, Timestamped, Model):
+    """A call for expressions of interest (K-4). `code` is fixed at creation: the
+    lottery tickets and the sealed secret depend on it."""
+
+    __tablename__ = "call"
+    __audit_secret__ = frozenset({"lottery_secret_sealed"})
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="ck_call_dates"),
+        CheckConstraint("required_clusters >= 1", name="ck_call_required_clusters"),
+        CheckConstraint("max_programmes_per_centre >= 1", name="ck_call_max_programmes"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(250), nullable=False)
+    training_period_id: Mapped[int] = mapped_column(ForeignKey("training_period.id"), nullable=False, index=True)
+    training_period: Mapped[TrainingPeriod] = relationship(lazy="joined")
+    opens_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    closes_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    required_clusters: Mapped[int] = mapped_column(Integer, nullable=False, default=13)  # K-6
+    max_programmes_per_centre: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    declarations: Mapped[str | None] = mapped_column(Text)  # K-5: one declaration per line
+    # lottery.md step 1: published from the opening on, never changes.
+    lottery_commitment: Mapped[str] = mapped_column(String(64), nullable=False)
+    lottery_secret_sealed: Mapped[str] = deferred(mapped_column(String(200), nullable=False), active_history=True)
+    # lottery.md steps 3-5: set once, in the run's transaction.
+    lottery_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    lottery_bundle: Mapped[bytes | None] = deferred(mapped_column(LargeBinary), active_history=True)
+    lottery_bundle_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    annex_cells = relationship("AnnexACell", back_populates="call", cascade="all, delete-orphan",
+                               passive_deletes=True)
+
+    def declaration_list(self) -> list[str]:
+        return [line.strip() for line in (self.declarations or "").splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class AnnexACell(Audited, Model):
+    """One cell of Annex A (K-4): programmes of a cluster in a prefecture (ΙΙa) or a
+    region (ΙΙb). Imported from CSV as a whole (app.rules.annex_a)."""
+
+    __tablename__ = "annex_a_cell"
+    __table_args__ = (
+        CheckConstraint("programmes >= 0", name="ck_annex_a_cell_programmes"),
+        CheckConstraint(
+            "(category = 'IIa' AND prefecture_id IS NOT NULL AND region_id IS NULL)"
+            " OR (category = 'IIb' AND region_id IS NOT NULL AND prefecture_id IS NULL)",
+            name="ck_annex_a_cell_area",
+        ),
+        UniqueConstraint("call_id", "cluster_id", "prefecture_id", name="uq_annex_a_cell_prefecture"),
+        UniqueConstraint("call_id", "cluster_id", "region_id", name="uq_annex_a_cell_region"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), nullable=False, index=True)
+    call: Mapped[Call] = relationship(back_populates="annex_cells")
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), nullable=False)
+    cluster: Mapped[Cluster] = relationship(lazy="joined")
+    category: Mapped[str] = mapped_column(String(3), nullable=False)
+    prefecture_id: Mapped[int | None] = mapped_column(ForeignKey("prefecture.id"))
+    prefecture: Mapped[Prefecture | None] = relationship(lazy="joined")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    region: Mapped[Region | None] = relationship(lazy="joined")
+    programmes: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    @property
+    def area(self):
+        return self.prefecture if self.category == "IIa" else self.region
+
+
+class ApplicationStatus(enum.Enum):
+    draft = "draft"
+    final = "final"
+
+
+class Application(Audited, CentreOwned, Timestamped, Model):
+    """A centre's expression of interest in a call (K-5…K-8): one per centre per call.
+
+    `version` is SQLAlchemy's version counter: every UPDATE says `WHERE version = <read>`,
+    so of two tabs or workers finalising the same draft exactly one succeeds (K-7)."""
+
+    __tablename__ = "call_application"
+    __table_args__ = (
+        UniqueConstraint("call_id", "centre_id", name="uq_call_application_centre"),
+        CheckConstraint(
+            "status <> 'final' OR (submitted_at IS NOT NULL AND ticket IS NOT NULL"
+            " AND random_number IS NOT NULL AND prefecture_id IS NOT NULL)",
+            name="ck_call_application_final",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), nullable=False, index=True)
+    call: Mapped[Call] = relationship(lazy="joined")
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    status: Mapped[ApplicationStatus] = mapped_column(
+        Enum(ApplicationStatus, name="application_status", native_enum=False, length=16),
+        nullable=False, default=ApplicationStatus.draft,
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    declarations_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    saved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set by the final submission (K-7), never changed afterwards:
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    prefecture_id: Mapped[int | None] = mapped_column(ForeignKey("prefecture.id"))  # the centre's, at submission
+    prefecture: Mapped[Prefecture | None] = relationship(lazy="joined")
+    declarations_text: Mapped[str | None] = mapped_column(Text)  # the declarations accepted
+    ticket: Mapped[str | None] = mapped_column(String(64))  # lottery.md step 2, full hex
+    random_number: Mapped[str | None] = mapped_column(String(12))  # shown and printed on A2
+    a2_pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # K-8
+    a2_sha256: Mapped[str | None] = mapped_column(String(64))
+    draw_position: Mapped[int | None] = mapped_column(Integer)  # after the lottery
+
+    choices = relationship("ApplicationChoice", back_populates="application", order_by="ApplicationChoice.position",
+                           cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_final(self) -> bool:
+        return self.status is ApplicationStatus.final
+
+    def __repr__(self) -> str:
+        return f"{self.call.code if self.call else self.call_id} / {self.centre.code if self.centre else self.centre_id}"
+
+
+class ApplicationChoice(Audited, CentreOwned, Model):
+    """One ranked cluster of an application; position 1 is the most preferred (K-5)."""
+
+    __tablename__ = "call_application_choice"
+    __table_args__ = (
+        UniqueConstraint("application_id", "position", name="uq_call_application_choice_position"),
+        UniqueConstraint("application_id", "cluster_id", name="uq_call_application_choice_cluster"),
+        CheckConstraint("position >= 1", name="ck_call_application_choice_position"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("call_application.id", ondelete="CASCADE"),
+                                                nullable=False, index=True)
+    application: Mapped[Application] = relationship(back_populates="choices")
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), nullable=False)
+    cluster: Mapped[Cluster] = relationship(lazy="joined")
+
+    @classmethod
+    def centre_clause(cls, centre_id: int):
+        return cls.application_id.in_(select(Application.id).where(Application.centre_id == centre_id))
+
+    def owning_centre_id(self) -> int | None:
+        return self.application.centre_id if self.application else None
+
+
+class LotteryAllocation(Audited, CentreOwned, Model):
+    """One programme allocated by the lottery (K-9), as in the bundle's `allocation`."""
+
+    __tablename__ = "lottery_allocation"
+    __table_args__ = (
+        UniqueConstraint("call_id", "round", "centre_id", name="uq_lottery_allocation_turn"),
+        CheckConstraint(
+            "(category = 'IIa' AND prefecture_id IS NOT NULL AND region_id IS NULL)"
+            " OR (category = 'IIb' AND region_id IS NOT NULL AND prefecture_id IS NULL)",
+            name="ck_lottery_allocation_area",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), nullable=False, index=True)
+    call: Mapped[Call] = relationship()
+    round: Mapped[int] = mapped_column(Integer, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), nullable=False)
+    cluster: Mapped[Cluster] = relationship(lazy="joined")
+    category: Mapped[str] = mapped_column(String(3), nullable=False)
+    prefecture_id: Mapped[int | None] = mapped_column(ForeignKey("prefecture.id"))
+    prefecture: Mapped[Prefecture | None] = relationship(lazy="joined")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    region: Mapped[Region | None] = relationship(lazy="joined")
+
+    @property
+    def area(self):
+        return self.prefecture if self.category == "IIa" else self.region

@@ -24,6 +24,8 @@ PASSWORD = "Demo-Pass-2026!"
 os.environ.setdefault("DEMO_PASSWORD", PASSWORD)
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 _counter = itertools.count()
+# One key per test session: demo calls sealed in the template DB stay readable in clones.
+LOTTERY_SECRET_KEY = "test-lottery-" + uuid.uuid4().hex
 
 
 class DatabaseTemplate:
@@ -77,6 +79,7 @@ def app_config(url: str, tmp: Path, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "TESTING": True,
         "SECRET_KEY": "test-" + uuid.uuid4().hex,
+        "LOTTERY_SECRET_KEY": LOTTERY_SECRET_KEY,
         "RATELIMIT_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),

@@ -27,6 +27,12 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "GradingAssignmentView": {HELPDESK: R, COMMITTEE: RW},
     "MyGradingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export", "submit_grades"}},
     "AuditEntryView": {HELPDESK: R},
+    # Calls, expression of interest, A2, lottery (K-4…K-9): the Admin alone changes calls,
+    # imports Annex A and runs the lottery; a manager applies for their own centre.
+    "CallView": {HELPDESK: R, CENTRE_MANAGER: R},
+    "AnnexAView": {HELPDESK: {"can_list", "can_export"}, CENTRE_MANAGER: {"can_list", "can_export"}},
+    "ExpressionOfInterestView": {HELPDESK: {"can_list"}, CENTRE_MANAGER: {"can_list", "can_save", "can_submit"}},
+    "A2DocumentView": {HELPDESK: R, CENTRE_MANAGER: R},
     # REST (read only; row scope as in the views)
     "CentreApi": {HELPDESK: API, CENTRE_MANAGER: API},
     "EvaluatorApi": {HELPDESK: API, COMMITTEE: API, EVALUATOR: API},

@@ -1,5 +1,486 @@
-"""Calls, expression of interest, Form A2 and the lottery: K-4…K-9."""
+"""Calls, expression of interest, Form A2 and the lottery: K-4…K-9. Thin: the rules are
+in app.rules.{expression,annex_a,lottery}, the transactions in app.calls."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import action, expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import func, inspect, select
+
+from app import access, calls as service
+from app.csv_export import stream_rows
+from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK, READ
+from app.rules.expression import Phase, check_call_edit, parse_ranking
+from models.calls import AnnexACell, Application, ApplicationStatus, Call
+from models.centres import Centre
+from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
+
+CATEGORY = "Training programmes"
+CATEGORY_LABEL = _l("Training programmes")
+DOCS_CATEGORY = "Physical-object documents"
+DOCS_CATEGORY_LABEL = _l("Physical-object documents")
+VERIFIER = Path(__file__).resolve().parent.parent / "app" / "rules" / "verify_lottery.py"
+
+CALL_LABELS = {
+    "code": _l("Call code"),
+    "title": _l("Title"),
+    "training_period": _l("Training period"),
+    "training_period.name": _l("Training period"),
+    "opens_at": _l("Opens at"),
+    "closes_at": _l("Closes at"),
+    "required_clusters": _l("Required clusters"),
+    "max_programmes_per_centre": _l("Maximum programmes per centre"),
+    "declarations": _l("Declarations (one per line)"),
+    "lottery_run_at": _l("Lottery run at (UTC)"),
+    "lottery_bundle_sha256": _l("Lottery bundle SHA-256"),
+}
+APPLICATION_LABELS = {
+    "id": _l("Form A2"),
+    "call": _l("Call"),
+    "call.code": _l("Call"),
+    "centre": _l("Centre"),
+    "centre.code": _l("Centre code"),
+    "centre.name": _l("Name"),
+    "status": _l("Status"),
+    "submitted_at": _l("Submitted at (UTC)"),
+    "random_number": _l("Random number"),
+    "ticket": _l("Lottery ticket"),
+    "a2_sha256": _l("SHA-256 of Form A2"),
+    "draw_position": _l("Position in the draw"),
+}
+PHASE_LABELS = {Phase.upcoming: _l("Not open yet"), Phase.open: _l("Open"), Phase.closed: _l("Closed")}
+
+
+def problems_text(exc: service.CallsError) -> list[str]:
+    out = []
+    for p in exc.problems:
+        text = gettext(p.message, **p.params)
+        line = getattr(p, "line", 0)
+        out.append(gettext("Line %(line)s: %(message)s", line=line, message=text) if line else text)
+    return out
+
+
+def flash_problems(exc: service.CallsError) -> None:
+    for text in problems_text(exc):
+        flash(text, "danger")
+
+
+def download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store",
+    })
+
+
+def user_centre_id() -> int | None:
+    """A centre manager's own centre: the only centre they ever write for."""
+    return getattr(access.current(), "centre_id", None) if CENTRE_MANAGER in access.role_names() else None
+
+
+# --- Calls (K-4), the lottery commitment and results (lottery.md) -----------------------------
+class CallView(BackofficeModelView):
+    """Admin keeps the calls; everyone concerned reads them, with the lottery panel."""
+
+    datamodel = SQLAInterface(Call)
+    title = _l("Calls")
+    list_columns = ["code", "title", "training_period", "opens_at", "closes_at", "lottery_run_at"]
+    show_columns = ["code", "title", "training_period", "opens_at", "closes_at", "required_clusters",
+                    "max_programmes_per_centre", "declarations", "lottery_run_at", "lottery_bundle_sha256"]
+    add_columns = ["code", "title", "training_period", "opens_at", "closes_at", "required_clusters",
+                   "max_programmes_per_centre", "declarations"]
+    edit_columns = ["title", "training_period", "opens_at", "closes_at", "required_clusters",
+                    "max_programmes_per_centre", "declarations"]
+    export_columns = ["code", "title", "training_period.name", "opens_at", "closes_at", "required_clusters",
+                      "max_programmes_per_centre", "lottery_run_at", "lottery_bundle_sha256"]
+    search_columns = ["code", "title"]
+    order_columns = ["code", "opens_at", "closes_at"]
+    base_order = ("opens_at", "desc")
+    label_columns = CALL_LABELS
+    description_columns = {
+        "opens_at": _l("Local time of the call (Europe/Athens)."),
+        "closes_at": _l("Local time of the call (Europe/Athens). Applications are accepted until then."),
+        "required_clusters": _l("K-6: how many clusters a final application must rank (13 unless the call says otherwise)."),
+        "max_programmes_per_centre": _l("Lottery: the most programmes one centre can receive."),
+        "declarations": _l("K-5: each line is one declaration the centre must accept ('I agree')."),
+    }
+    show_template = "calls/call_show.html"
+    role_permissions = {CENTRE_MANAGER: READ}
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        total = len(service.cluster_rows(self.datamodel.session))
+        problems = check_call_edit(set(), Phase.upcoming, False, clusters_total=total,
+                                   required_clusters=item.required_clusters or 0, closes_at=item.closes_at,
+                                   now=service.local_now())
+        if item.opens_at and item.closes_at and item.closes_at <= item.opens_at:
+            raise ValueError(gettext("The call must close after it opens."))
+        if problems:
+            raise ValueError(gettext(problems[0].message, **problems[0].params))
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        state = inspect(item)
+        changed = {attr.key for attr in state.mapper.column_attrs
+                   if state.attrs[attr.key].history.has_changes()
+                   and state.attrs[attr.key].history.deleted != state.attrs[attr.key].history.added}
+        period = state.attrs["training_period"].history  # the form sets the relationship, not the column
+        if period.has_changes() and [p.id for p in period.deleted if p] != [p.id for p in period.added if p]:
+            changed.add("training_period_id")
+
+        def before(key):
+            history = state.attrs[key].history
+            return history.deleted[0] if history.deleted else getattr(item, key)
+
+        phase_before = service.expression.phase(before("opens_at"), before("closes_at"), service.local_now())
+        problems = check_call_edit(changed - {"updated_at"}, phase_before, before("lottery_run_at") is not None,
+                                   clusters_total=len(service.cluster_rows(self.datamodel.session)),
+                                   required_clusters=item.required_clusters or 0, closes_at=item.closes_at,
+                                   now=service.local_now())
+        if item.closes_at <= item.opens_at:
+            problems = [service.Problem("The call must close after it opens.")] + problems
+        if problems:
+            self.datamodel.session.rollback()
+            raise ValueError("; ".join(gettext(p.message, **p.params) for p in problems))
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        session = self.datamodel.session
+        if item.lottery_run_at or session.scalar(select(func.count(Application.id)).where(Application.call_id == item.id)):
+            raise ValueError(gettext("A call with applications cannot be deleted."))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self._scoped_get(pk)
+        widgets = self._show(pk)
+        session = self.datamodel.session
+        phase = service.phase_of(item)
+        counts = dict(session.execute(
+            select(Application.status, func.count(Application.id)).where(Application.call_id == item.id)
+            .group_by(Application.status)).all())
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
+            call=item, phase=phase, phase_label=PHASE_LABELS[phase], now=service.local_now(),
+            finals=counts.get(ApplicationStatus.final, 0), drafts=counts.get(ApplicationStatus.draft, 0),
+            cells=session.scalar(select(func.count(AnnexACell.id)).where(AnnexACell.call_id == item.id)),
+            is_admin=ADMIN in access.role_names(),
+        )
+
+    @expose("/bundle/<int:pk>")
+    @has_access
+    @permission_name("show")
+    def bundle(self, pk):
+        """The published bundle (lottery.md step 5), byte for byte."""
+        item = self._scoped_get(pk)
+        try:
+            data = service.bundle_bytes(item)
+        except service.CallsError:
+            abort(404)
+        return download(data, f"lottery-{item.code}.json", "application/json")
+
+    @expose("/verifier/")
+    @has_access
+    @permission_name("show")
+    def verifier(self):
+        """The standalone verifier (Python standard library only)."""
+        return download(VERIFIER.read_bytes(), "verify_lottery.py", "text/x-python")
+
+    @action("run_lottery", _l("Run the lottery"),
+            _l("Run the lottery of this call now? It runs once and its result is final."), "fa-random",
+            multiple=False, single=False)  # the call page has its own button (shown once the call has closed)
+    def run_lottery(self, item):
+        if isinstance(item, list):  # never offered on the list; refuse a forged bulk post
+            abort(400)
+        try:
+            service.run_lottery(self.datamodel.session, item.id)
+        except service.CallsError as exc:
+            flash_problems(exc)
+        else:
+            flash(gettext("The lottery has run. Its bundle and SHA-256 are published on this page."), "success")
+        return redirect(url_for(".show", pk=item.id))
+
+
+# --- Annex A (K-4): the table, its CSV/PDF, the import -------------------------------------------
+class AnnexAView(BackofficeView):
+    """"Πίνακας Γεωγραφικής Κατανομής Προγραμμάτων Επιμόρφωσης" of a call."""
+
+    route_base = "/annexa"
+    role_permissions = {CENTRE_MANAGER: {"can_list", "can_export"}, HELPDESK: {"can_list", "can_export"}}
+
+    def _call(self, call_id=None) -> Call:
+        session = current_app.appbuilder.session
+        call_id = call_id or request.args.get("call", type=int)
+        if call_id:
+            call = session.get(Call, call_id)
+        else:
+            call = session.scalar(select(Call).order_by(Call.opens_at.desc()).limit(1))
+        if call is None:
+            abort(404)
+        return call
+
+    @expose("/")
+    @expose("/list/")
+    @has_access
+    def list(self):
+        session = current_app.appbuilder.session
+        calls = list(session.scalars(select(Call).order_by(Call.opens_at.desc())))
+        if not calls:
+            return self.render_template("calls/annex_a.html", call=None, calls=[], table=None, can_import=False)
+        call = self._call()
+        return self.render_template(
+            "calls/annex_a.html", call=call, calls=calls, table=service.annex_table(session, call.id),
+            can_import=self.appbuilder.sm.has_access("can_import_csv", self.class_permission_name),
+            importable=service.phase_of(call) is Phase.upcoming)
+
+    @expose("/export/")
+    @has_access
+    def export(self):
+        """CSV in the import format (plus names), so it imports back unchanged."""
+        from models.reference import Cluster, Prefecture, Region
+
+        session = current_app.appbuilder.session
+        call = self._call()
+        names = {("cluster", c): n for c, n in session.execute(select(Cluster.code, Cluster.name_el))}
+        names.update({("IIa", c): n for c, n in session.execute(select(Prefecture.code, Prefecture.name_el))})
+        names.update({("IIb", c): n for c, n in session.execute(select(Region.code, Region.name_el))})
+        rows = ([cluster, category, area, n, names.get(("cluster", cluster), ""), names.get((category, area), "")]
+                for cluster, category, area, n in service.annex_cells(session, call.id))
+        data = "".join(stream_rows(["cluster", "category", "area", "programmes", "cluster_name", "area_name"], rows))
+        return download(data.encode("utf-8"), f"annex-a-{call.code}.csv", "text/csv; charset=utf-8")
+
+    @expose("/pdf/")
+    @has_access
+    @permission_name("export")
+    def pdf(self):
+        from reports.calls import annex_a_pdf
+
+        call = self._call()
+        data = annex_a_pdf(call, service.annex_table(current_app.appbuilder.session, call.id))
+        return download(data, f"annex-a-{call.code}.pdf", "application/pdf")
+
+    @expose("/import/<int:call_id>", methods=["GET", "POST"])
+    @has_access
+    def import_csv(self, call_id):
+        session = current_app.appbuilder.session
+        call = self._call(call_id)
+        errors = []
+        if request.method == "POST":
+            upload = request.files.get("file")
+            data = upload.read() if upload else b""
+            try:
+                count = service.import_annex_a(session, call, data)
+            except service.CallsError as exc:
+                session.rollback()
+                errors = problems_text(exc)
+            else:
+                flash(gettext("Annex A imported: %(count)s cells.", count=count), "success")
+                return redirect(url_for(".list", call=call.id))
+        return self.render_template("calls/annex_a_import.html", call=call, errors=errors,
+                                    importable=service.phase_of(call) is Phase.upcoming), (400 if errors else 200)
+
+
+# --- Expression of interest (K-5…K-9) ----------------------------------------------------------
+class ExpressionOfInterestView(BackofficeView):
+    """"Προγράμματα Επιμόρφωσης → Επιλογή/Κατανομή συστάδων". A centre manager works on
+    their own centre's application only (the centre comes from the account, never from
+    the form); the help desk and the Admin read any centre's."""
+
+    route_base = "/expression-of-interest"
+    role_permissions = {CENTRE_MANAGER: {"can_list", "can_save", "can_submit"}, HELPDESK: {"can_list"}}
+
+    def _call(self, call_id, centre_id=None) -> Call:
+        session = current_app.appbuilder.session
+        if call_id:
+            call = session.get(Call, call_id)
+            if call is None:
+                abort(404)
+            return call
+        calls = list(session.scalars(select(Call).order_by(Call.opens_at.desc())))
+        if not calls:
+            return None
+        open_calls = [c for c in calls if service.phase_of(c) is Phase.open]
+        if open_calls:
+            return open_calls[0]
+        if centre_id:
+            own = session.scalar(select(Application.call_id).where(Application.centre_id == centre_id)
+                                 .order_by(Application.id.desc()).limit(1))
+            if own:
+                return session.get(Call, own)
+        return calls[0]
+
+    def _centre(self) -> Centre | None:
+        """The centre shown: a manager's own; for the help desk/Admin the one asked for
+        (`?centre=`), checked against the row scope like any other id."""
+        session = current_app.appbuilder.session
+        asked = request.args.get("centre", type=int)
+        own = user_centre_id()
+        if own:
+            if asked and asked != own:
+                abort(404)
+            return session.get(Centre, own)
+        if asked:
+            centre = session.get(Centre, asked)
+            if centre is None or not access.is_visible(centre, session):
+                abort(404)
+            return centre
+        return None
+
+    def _own_centre_for_write(self) -> Centre:
+        centre_id = user_centre_id()
+        if not centre_id:
+            abort(403)  # only a centre manager applies, for their own centre
+        centre = current_app.appbuilder.session.get(Centre, centre_id)
+        posted = request.form.get("centre")
+        if posted is not None and posted != centre.code:  # a forged or stale form for another centre
+            abort(403)
+        return centre
+
+    def _page(self, call, centre, *, ranking=None, accepted=None, status=200):
+        session = current_app.appbuilder.session
+        clusters = service.cluster_rows(session)
+        by_id = {c.id: c for c in clusters}
+        context = {"call": call, "centre": centre, "clusters": clusters, "calls": list(
+            session.scalars(select(Call).order_by(Call.opens_at.desc())))}
+        if call is None:
+            return self.render_template("calls/eoi.html", **context)
+        phase = service.phase_of(call)
+        context.update(phase=phase, phase_label=PHASE_LABELS[phase], declarations=call.declaration_list())
+        if centre is None:  # help desk / Admin: the call's applications
+            if not {ADMIN, HELPDESK} & access.role_names():
+                abort(403)  # e.g. a manager account not linked to a centre sees no one's
+            page = max(request.args.get("page", 1, type=int), 1)
+            rows = session.execute(
+                select(Centre.id, Centre.code, Centre.name, Application.status, Application.submitted_at,
+                       Application.random_number)
+                .join(Centre, Centre.id == Application.centre_id)
+                .where(Application.call_id == call.id).order_by(Centre.code).limit(50).offset((page - 1) * 50)
+            ).all()
+            total = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id))
+            context.update(overview=rows, total=total, page=page, pages=max((total + 49) // 50, 1))
+            return self.render_template("calls/eoi.html", **context)
+        app = service.application_for(session, call.id, centre.id)
+        saved = [choice.cluster_id for choice in app.choices] if app else []
+        if ranking is None or (app and app.is_final) or phase is not Phase.open:
+            ranking = saved  # a refused post never shows as if it were the stored application
+        chosen = [by_id[cid] for cid in ranking if cid in by_id]
+        available = [c for c in clusters if c.id not in set(ranking)]
+        if accepted is None:
+            accepted = [bool(app and app.declarations_accepted)] * len(context["declarations"])
+        allocations = service.allocations_of(session, call.id, centre.id) if call.lottery_run_at else []
+        finals = session.scalar(select(func.count(Application.id)).where(
+            Application.call_id == call.id, Application.status == ApplicationStatus.final)) if call.lottery_run_at else 0
+        context.update(
+            app=app, chosen=chosen, available=available, accepted=accepted,
+            editable=bool(user_centre_id()) and phase is Phase.open and not (app and app.is_final),
+            submitted_local=service.utc_to_local(app.submitted_at) if app and app.submitted_at else None,
+            saved_local=service.utc_to_local(app.saved_at) if app and app.saved_at else None,
+            allocations=allocations, finals=finals, dirty=ranking != saved,
+        )
+        return self.render_template("calls/eoi.html", **context), status
+
+    @expose("/")
+    @expose("/list/")
+    @expose("/<int:call_id>/")
+    @has_access
+    def list(self, call_id=None):
+        centre = self._centre()
+        return self._page(self._call(call_id, centre.id if centre else None), centre)
+
+    @expose("/<int:call_id>/save", methods=["POST"])
+    @has_access
+    def save(self, call_id):
+        """'Καταχώριση επιλογών' (K-5)."""
+        centre = self._own_centre_for_write()
+        call = self._call(call_id)
+        session = current_app.appbuilder.session
+        try:
+            service.save_choices(session, call, centre.id, request.form, request.form.get("version"))
+        except service.CallsError as exc:
+            session.rollback()
+            flash_problems(exc)
+            ranking, _problems = parse_ranking(request.form, [c.id for c in service.cluster_rows(session)])
+            accepted = [request.form.get(f"declaration_{i}") in ("1", "on", "yes")
+                        for i in range(len(call.declaration_list()))]
+            return self._page(call, centre, ranking=ranking, accepted=accepted, status=400)
+        flash(gettext("Your choices have been saved. Check them and make the final submission."), "success")
+        return redirect(url_for(".list", call_id=call.id), code=303)
+
+    @expose("/<int:call_id>/submit", methods=["POST"])
+    @has_access
+    def submit(self, call_id):
+        """'Οριστική υποβολή' (K-6, K-7): Yes/No confirmation first (a page without
+        JavaScript, a dialog with it), then one transaction."""
+        centre = self._own_centre_for_write()
+        call = self._call(call_id)
+        session = current_app.appbuilder.session
+        if request.form.get("confirm") != "yes":
+            app = service.application_for(session, call.id, centre.id)
+            return self.render_template("calls/eoi_confirm.html", call=call, centre=centre, app=app,
+                                        version=request.form.get("version", ""))
+        try:
+            app = service.final_submit(session, call, centre.id, request.form.get("version"))
+        except service.CallsError as exc:
+            session.rollback()
+            flash_problems(exc)
+            return redirect(url_for(".list", call_id=call.id), code=303)
+        flash(gettext("Final submission completed. Your random number is %(number)s. Form A2 is ready.",
+                      number=app.random_number), "success")
+        return redirect(url_for(".list", call_id=call.id), code=303)
+
+
+# --- Form A2 (K-8): Έγγραφα Φυσικού Αντικειμένου → Προγράμματα επιμόρφωσης → Α2 -------------------
+class FinalOnly(BaseFilter):
+    name = "Final applications"
+    arg_name = "final"
+
+    def apply(self, query, value):
+        return query.filter(Application.status == ApplicationStatus.final)
+
+
+def _a2_link(pk):
+    href = url_for("A2DocumentView.pdf", pk=pk)
+    return Markup('<a class="a2-download" href="{}"><i class="fa fa-file-pdf-o"></i> {}</a>').format(
+        href, escape(gettext("Form A2 (PDF)")))
+
+
+class A2DocumentView(ReadOnlyModelView):
+    """Form A2 of every final application in scope: a manager sees their own centre's."""
+
+    datamodel = SQLAInterface(Application)
+    base_filters = [access.ROW_SCOPE, ["id", FinalOnly, None]]
+    list_columns = ["call", "centre", "submitted_at", "random_number", "id"]
+    show_columns = ["call", "centre", "status", "submitted_at", "random_number", "ticket", "a2_sha256", "draw_position"]
+    export_columns = ["call.code", "centre.code", "centre.name", "submitted_at", "random_number", "a2_sha256"]
+    search_columns = ["call", "random_number"]  # not "centre": its search box would load every centre
+    order_columns = ["submitted_at", "random_number"]
+    base_order = ("submitted_at", "desc")
+    label_columns = APPLICATION_LABELS
+    formatters_columns = {"id": _a2_link}
+    title = _l("Training programmes → A2: Application / declaration of interest")
+    role_permissions = {CENTRE_MANAGER: READ}
+
+    @expose("/pdf/<int:pk>")
+    @has_access
+    @permission_name("show")
+    def pdf(self, pk):
+        item = self._scoped_get(pk)  # row scope + final: another centre's id is a 404
+        data = service.a2_document(item)
+        return download(data, f"A2-{item.call.code}-{item.centre.code}.pdf", "application/pdf")
 
 
 def register(appbuilder, add):
-    pass
+    add(ExpressionOfInterestView, "Cluster selection", label=_l("Selection/allocation of clusters"),
+        icon="fa-list-ol", category=CATEGORY, category_label=CATEGORY_LABEL, category_icon="fa-graduation-cap")
+    add(AnnexAView, "Annex A", label=_l("Geographic distribution of training programmes"), icon="fa-table",
+        category=CATEGORY, category_label=CATEGORY_LABEL)
+    add(CallView, "Calls", label=_l("Calls"), icon="fa-bullhorn", category=CATEGORY, category_label=CATEGORY_LABEL)
+    add(A2DocumentView, "A2 documents", label=_l("Training programmes → A2: Application / declaration of interest"),
+        icon="fa-file-pdf-o", category=DOCS_CATEGORY, category_label=DOCS_CATEGORY_LABEL, category_icon="fa-folder-open")

@@ -1,7 +1,7 @@
 """centres: rooms, workstations, staff, minutes, staff submission, reset tokens
 
 Revision ID: 74888cd16263
-Revises: 5d20f33ee6ea
+Revises: ada177b3e199
 Create Date: 2026-11-22 00:20:40.024037
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '74888cd16263'
-down_revision = '5d20f33ee6ea'
+down_revision = 'ada177b3e199'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,554 @@
+"""Calls, expression of interest and the lottery: the transactions behind the views and
+the CLI (rules K-4…K-9, ../shared/lottery.md). Views stay thin and call these.
+
+Every operation here is one transaction that either commits whole or leaves nothing:
+Annex A import (all or nothing), saving choices, the final submission (exactly one of
+two concurrent ones wins, through the application's version counter), the lottery run
+(claimed by a conditional UPDATE, stored in one commit; a failure rolls everything back
+and it can run again).
+
+The algorithm itself is app.rules.lottery (pure); this module persists its inputs,
+calls it and stores its result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import bindparam, event, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit
+from app.demo import EXTENSIONS
+from app.rules import annex_a, expression, lottery, sealing
+from app.rules.expression import Phase, Problem, _l
+from models.calls import (
+    AnnexACell, Application, ApplicationChoice, ApplicationStatus, Call, LotteryAllocation, TrainingPeriod,
+)
+from models.centres import Centre
+from models.mixins import utcnow
+from models.reference import Cluster, Prefecture, Region
+
+ALLOCATION_CHUNK = 1000  # allocation rows flushed per batch while storing a run
+
+
+class CallsError(Exception):
+    """Refused: the problems say why (translated by the caller)."""
+
+    def __init__(self, *problems):
+        super().__init__("; ".join(p.message % p.params if p.params else p.message for p in problems))
+        self.problems = list(problems)
+
+
+def refuse(message: str, **params):
+    raise CallsError(Problem(message, params))
+
+
+# --- time ---------------------------------------------------------------------------------
+def call_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Europe/Athens"))
+
+
+def local_now() -> dt.datetime:
+    """Now on the calls' wall clock (naive), to compare with opens_at/closes_at."""
+    return dt.datetime.now(call_timezone()).replace(tzinfo=None, microsecond=0)
+
+
+def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(call_timezone()).replace(tzinfo=None)
+
+
+def local_to_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=call_timezone()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def phase_of(call: Call, now: dt.datetime | None = None) -> Phase:
+    return expression.phase(call.opens_at, call.closes_at, now or local_now())
+
+
+# --- the secret (lottery.md step 1) --------------------------------------------------------
+def _master_key() -> bytes:
+    key = current_app.config.get("LOTTERY_SECRET_KEY") or current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"kse-lottery-key|{key}".encode()).digest()
+
+
+def set_secret(call: Call, secret_hex: str | None = None) -> None:
+    """Draw (or take) the call's secret, seal it, publish its commitment."""
+    secret_hex = secret_hex or lottery.new_secret()
+    call.lottery_commitment = lottery.commitment(secret_hex)
+    call.lottery_secret_sealed = sealing.seal(bytes.fromhex(secret_hex), _master_key(), call.code)
+
+
+def reveal_secret(call: Call) -> str:
+    try:
+        secret_hex = sealing.unseal(call.lottery_secret_sealed, _master_key(), call.code).hex()
+    except sealing.SealError:
+        refuse(_l("The lottery secret of this call cannot be unsealed with the configured key."))
+    if lottery.commitment(secret_hex) != call.lottery_commitment:
+        refuse(_l("The lottery secret does not match the published commitment."))
+    return secret_hex
+
+
+@event.listens_for(Call, "before_insert")
+def _commit_on_insert(mapper, connection, target: Call) -> None:
+    # Every call has its commitment from the start, however it is created.
+    if not target.lottery_commitment:
+        set_secret(target)
+
+
+# --- reference codes ---------------------------------------------------------------------
+def cluster_rows(session) -> list[Cluster]:
+    return list(session.scalars(select(Cluster).order_by(Cluster.position, Cluster.code)))
+
+
+def _codes(session):
+    clusters = dict(session.execute(select(Cluster.code, Cluster.id)).all())
+    prefectures = dict(session.execute(select(Prefecture.code, Prefecture.id)).all())
+    regions = dict(session.execute(select(Region.code, Region.id)).all())
+    return clusters, prefectures, regions
+
+
+# --- Annex A (K-4) ------------------------------------------------------------------------
+def import_annex_a(session, call: Call, data: bytes) -> int:
+    """Replace the call's Annex A with the file, all or nothing. Annex A is an input of
+    the lottery: it is fixed once the call opens, like the commitment."""
+    if phase_of(call) is not Phase.upcoming or call.lottery_run_at:
+        refuse(_l("Annex A is fixed once the call opens; this call opened on %(date)s."),
+               date=call.opens_at.strftime("%d/%m/%Y %H:%M"))
+    clusters, prefectures, regions = _codes(session)
+    cells, problems = annex_a.parse(data, clusters=set(clusters), prefectures=set(prefectures), regions=set(regions))
+    if problems:
+        raise CallsError(*problems)
+    for old in list(call.annex_cells):
+        session.delete(old)
+    session.flush()
+    session.add_all(
+        AnnexACell(call_id=call.id, cluster_id=clusters[c.cluster], category=c.category, programmes=c.programmes,
+                   prefecture_id=prefectures[c.area] if c.category == "IIa" else None,
+                   region_id=regions[c.area] if c.category == "IIb" else None)
+        for c in cells
+    )
+    audit.record_action(session, "annex_a_import", call, details={
+        "cells": len(cells), "programmes": sum(c.programmes for c in cells),
+        "file_sha256": hashlib.sha256(data).hexdigest()})
+    session.commit()
+    return len(cells)
+
+
+def annex_cells(session, call_id: int) -> list[tuple[str, str, str, int]]:
+    """(cluster code, category, area code, programmes) of a call, in a stable order."""
+    rows = session.execute(
+        select(Cluster.code, AnnexACell.category, Prefecture.code, Region.code, AnnexACell.programmes)
+        .join(Cluster, Cluster.id == AnnexACell.cluster_id)
+        .outerjoin(Prefecture, Prefecture.id == AnnexACell.prefecture_id)
+        .outerjoin(Region, Region.id == AnnexACell.region_id)
+        .where(AnnexACell.call_id == call_id)
+        .order_by(Cluster.position, AnnexACell.category, Prefecture.code, Region.code)
+    ).all()
+    return [(cluster, category, pref if category == "IIa" else region, n) for cluster, category, pref, region, n in rows]
+
+
+def annex_table(session, call_id: int):
+    from reports.calls import annex_table as build
+
+    clusters = [(c.code, c.name_el) for c in cluster_rows(session)]
+    regions = sorted(session.execute(select(Region.code, Region.name_el)).all(), key=lambda r: _numeric(r[0]))
+    # Sorted here, not by the database: the same table on every database's collation.
+    prefectures = sorted(session.execute(select(Prefecture.code, Prefecture.name_el, Region.code).join(Region)).all(),
+                         key=lambda p: (p[1], p[0]))
+    return build(annex_cells(session, call_id), clusters, regions, prefectures)
+
+
+def _numeric(code: str):
+    return (0, int(code), code) if code.isdigit() else (1, 0, code)
+
+
+# --- expression of interest (K-5…K-8) -----------------------------------------------------
+def application_for(session, call_id: int, centre_id: int) -> Application | None:
+    return session.scalar(select(Application).where(Application.call_id == call_id,
+                                                    Application.centre_id == centre_id))
+
+
+def _stale(app: Application | None, version: str | None) -> bool:
+    current = "" if app is None else str(app.version)
+    return (version or "") != current
+
+
+STALE = _l("The application was changed in another window or tab; its current state is shown. "
+           "Review it and try again.")
+ALREADY_FINAL = _l("The application has been submitted finally and cannot be changed.")
+
+
+def save_choices(session, call: Call, centre_id: int, form, version: str | None) -> Application:
+    """'Καταχώριση επιλογών' (K-5): store the ranked clusters of the centre's draft."""
+    clusters = cluster_rows(session)
+    ranked, problems = expression.parse_ranking(form, [c.id for c in clusters])
+    declarations = call.declaration_list()
+    accepted = [form.get(f"declaration_{i}") in ("1", "on", "yes") for i in range(len(declarations))]
+    app = application_for(session, call.id, centre_id)
+    if app is not None and app.is_final:
+        refuse(ALREADY_FINAL)
+    if _stale(app, version):
+        refuse(STALE)
+    problems += expression.check_save(accepted, phase_of(call), False)
+    if problems:
+        raise CallsError(*problems)
+    if app is None:
+        app = Application(call_id=call.id, centre_id=centre_id, status=ApplicationStatus.draft)
+        session.add(app)
+    app.declarations_accepted = True
+    app.saved_at = utcnow()
+    if app.choices:
+        app.choices.clear()
+        _flush_or_stale(session)  # the old ranking goes before the new one arrives (unique positions)
+    app.choices.extend(ApplicationChoice(position=i, cluster_id=cid) for i, cid in enumerate(ranked, start=1))
+    _commit_or_stale(session)
+    return app
+
+
+def final_submit(session, call: Call, centre_id: int, version: str | None) -> Application:
+    """'Οριστική υποβολή' (K-6, K-7, K-8): the saved draft becomes final, gets its ticket
+    and random number (lottery.md step 2) and its Form A2, in one transaction. Of two
+    concurrent submissions exactly one commits: the UPDATE carries `version = <read>`."""
+    from reports.calls import a2_pdf
+
+    app = application_for(session, call.id, centre_id)
+    if app is None:
+        refuse(_l("Save the choices before the final submission."))
+    if app.is_final:
+        refuse(_l("The application has already been submitted finally (random number %(number)s)."),
+               number=app.random_number)
+    if _stale(app, version):
+        refuse(STALE)
+    ranked = [choice.cluster_id for choice in app.choices]
+    problems = expression.check_final(ranked, call.required_clusters, app.declarations_accepted, phase_of(call),
+                                      app.is_final, saved=app.saved_at is not None)
+    if problems:
+        raise CallsError(*problems)
+    centre = app.centre
+    ticket_hex, number = lottery.ticket(reveal_secret(call), call.code, centre.code)
+    app.status = ApplicationStatus.final
+    app.submitted_at = utcnow().replace(microsecond=0)
+    app.prefecture_id = centre.prefecture_id
+    app.declarations_text = "\n".join(call.declaration_list())
+    app.ticket = ticket_hex
+    app.random_number = number
+    pdf = a2_pdf(app, call, centre, submitted_local=utc_to_local(app.submitted_at))
+    app.a2_pdf = pdf
+    app.a2_sha256 = hashlib.sha256(pdf).hexdigest()
+    audit.record_action(session, "final_submission", app, details={
+        "call": call.code, "centre": centre.code, "random_number": number, "a2_sha256": app.a2_sha256,
+        "clusters": [choice.cluster.code for choice in app.choices]})
+    _commit_or_stale(session, already_final=True)
+    return app
+
+
+def a2_document(app: Application) -> bytes:
+    """The stored Form A2; applications bulk-loaded without one (demo data) get it
+    rendered from their stored, final data."""
+    if app.a2_pdf:
+        return app.a2_pdf
+    from reports.calls import a2_pdf
+
+    return a2_pdf(app, app.call, app.centre, submitted_local=utc_to_local(app.submitted_at))
+
+
+def _flush_or_stale(session):
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError):
+        session.rollback()
+        refuse(STALE)
+
+
+def _commit_or_stale(session, already_final: bool = False):
+    try:
+        session.commit()
+    except (StaleDataError, IntegrityError):
+        session.rollback()
+        refuse(_l("The application was submitted finally in another window or tab.") if already_final else STALE)
+
+
+# --- the lottery (K-9, lottery.md steps 3-5) ----------------------------------------------
+def lottery_inputs(session, call: Call):
+    """The final applications and Annex A cells as the pure lottery takes them, and the
+    tickets stored at final submission (centre code -> ticket hex)."""
+    rows = session.execute(
+        select(Application.id, Centre.code, Prefecture.code, Region.code, Application.submitted_at, Application.ticket)
+        .join(Centre, Centre.id == Application.centre_id)
+        .join(Prefecture, Prefecture.id == Application.prefecture_id)
+        .join(Region, Region.id == Prefecture.region_id)
+        .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
+    ).all()
+    ranking: dict[int, list[str]] = {}
+    for app_id, code in session.execute(
+        select(ApplicationChoice.application_id, Cluster.code)
+        .join(Cluster, Cluster.id == ApplicationChoice.cluster_id)
+        .join(Application, Application.id == ApplicationChoice.application_id)
+        .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
+        .order_by(ApplicationChoice.application_id, ApplicationChoice.position)
+    ):
+        ranking.setdefault(app_id, []).append(code)
+    applications = [
+        lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.get(app_id, ())),
+                            submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for app_id, code, pref, region, submitted, _ticket in rows
+    ]
+    capacity = [lottery.Capacity(cluster, category, area, n) for cluster, category, area, n in annex_cells(session, call.id)]
+    return applications, capacity, {code: ticket for _id, code, _p, _r, _s, ticket in rows}
+
+
+def run_lottery(session, call_id: int) -> Call:
+    """Run the lottery of a closed call once (lottery.md "Atomicity")."""
+    call = session.get(Call, call_id)
+    if call is None:
+        refuse(_l("No such call."))
+    if call.lottery_run_at is not None:
+        refuse(_l("The lottery of %(call)s has already run; it runs once per call."), call=call.code)
+    if phase_of(call) is not Phase.closed:
+        refuse(_l("The lottery runs only after the call has closed (%(date)s)."),
+               date=call.closes_at.strftime("%d/%m/%Y %H:%M"))
+    now = utcnow().replace(microsecond=0)
+    try:
+        # Claim the call: a concurrent run waits on this row and then finds it taken.
+        claimed = session.execute(update(Call).where(Call.id == call.id, Call.lottery_run_at.is_(None))
+                                  .values(lottery_run_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            refuse(_l("The lottery of %(call)s has already run; it runs once per call."), call=call.code)
+        applications, capacity, stored = lottery_inputs(session, call)
+        try:
+            bundle = lottery.run(call.code, reveal_secret(call), applications, capacity, call.max_programmes_per_centre)
+        except lottery.LotteryError as exc:
+            refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
+        for entry in bundle["tickets"]:  # lottery.md step 2: the tickets given at submission
+            if stored.get(entry["centre"]) != entry["ticket"]:
+                refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
+                       centre=entry["centre"])
+        data = lottery.serialise(bundle)
+        sha = lottery.bundle_sha256(data)
+        _store_results(session, call, bundle)
+        call.lottery_run_at = now
+        call.lottery_bundle = data
+        call.lottery_bundle_sha256 = sha
+        audit.record_action(session, "lottery_run", call, details={
+            "algorithm": lottery.ALGORITHM, "bundle_sha256": sha, "commitment": call.lottery_commitment,
+            "applications": len(bundle["applications"]), "allocations": len(bundle["allocation"])})
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return call
+
+
+def _store_results(session, call: Call, bundle: dict) -> None:
+    centres = dict(session.execute(select(Centre.code, Centre.id)).all())
+    clusters, prefectures, regions = _codes(session)
+    rows = [
+        LotteryAllocation(call_id=call.id, round=a["round"], position=a["position"], centre_id=centres[a["centre"]],
+                          cluster_id=clusters[a["cluster"]], category=a["category"],
+                          prefecture_id=prefectures[a["area"]] if a["category"] == "IIa" else None,
+                          region_id=regions[a["area"]] if a["category"] == "IIb" else None)
+        for a in bundle["allocation"]
+    ]
+    for start in range(0, len(rows), ALLOCATION_CHUNK):
+        _insert_allocations(session, rows[start:start + ALLOCATION_CHUNK])
+    positions = [{"b_centre": centres[t["centre"]], "b_position": t["position"]} for t in bundle["tickets"]]
+    if positions:
+        table = Application.__table__
+        session.execute(
+            table.update().where(table.c.call_id == call.id, table.c.centre_id == bindparam("b_centre"))
+            .values(draw_position=bindparam("b_position")),
+            positions,
+        )
+
+
+def _insert_allocations(session, rows) -> None:
+    session.add_all(rows)
+    session.flush()
+
+
+def bundle_bytes(call: Call) -> bytes:
+    if not call.lottery_bundle:
+        refuse(_l("The lottery of %(call)s has not run yet."), call=call.code)
+    return call.lottery_bundle
+
+
+def allocations_of(session, call_id: int, centre_id: int) -> list[LotteryAllocation]:
+    return list(session.scalars(
+        select(LotteryAllocation).where(LotteryAllocation.call_id == call_id, LotteryAllocation.centre_id == centre_id)
+        .order_by(LotteryAllocation.round)))
+
+
+# --- CLI: flask lottery run|export CODE ----------------------------------------------------
+lottery_cli = AppGroup("lottery", help="The lottery of a call (KSE-LOTTERY-v1, see shared/lottery.md).")
+
+
+def _call_by_code(session, code: str) -> Call:
+    call = session.scalar(select(Call).where(Call.code == code))
+    if call is None:
+        raise click.ClickException(f"no call with code {code!r}")
+    return call
+
+
+@lottery_cli.command("run")
+@click.argument("code")
+def lottery_run_command(code: str):
+    """Run the lottery of call CODE (once, after its close date)."""
+    session = current_app.appbuilder.session
+    token = audit.system_actor.set("cli:lottery")
+    try:
+        call = _call_by_code(session, code)
+        call = run_lottery(session, call.id)
+    except CallsError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        audit.system_actor.reset(token)
+    allocated = session.scalar(select(LotteryAllocation.id).where(LotteryAllocation.call_id == call.id).limit(1))
+    click.echo(f"lottery of {call.code} done: bundle sha256 {call.lottery_bundle_sha256}"
+               f"{'' if allocated else ' (nothing allocated)'}")
+    click.echo(f"export it with: flask lottery export {call.code} > bundle.json")
+
+
+@lottery_cli.command("export")
+@click.argument("code")
+def lottery_export_command(code: str):
+    """Print the published bundle of call CODE to stdout, byte for byte."""
+    session = current_app.appbuilder.session
+    call = _call_by_code(session, code)
+    try:
+        data = bundle_bytes(call)
+    except CallsError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+# --- demo data ----------------------------------------------------------------------------
+DEMO_DECLARATIONS = (
+    "Το ΚΣΕ πληροί εξ ολοκλήρου τις απαιτούμενες τεχνικές προδιαγραφές υποδομών (Παράρτημα Γ της Πρόσκλησης).\n"
+    "Έλαβα υπόψη τον Πίνακα Γεωγραφικής Κατανομής Προγραμμάτων Επιμόρφωσης (Παράρτημα Α της Πρόσκλησης) "
+    "και η σειρά προτίμησης των συστάδων δηλώνεται με ευθύνη του ΚΣΕ.\n"
+    "Τα στοιχεία της αίτησης είναι αληθή και το ΚΣΕ αποδέχεται τους όρους της Πρόσκλησης."
+)
+
+
+def load_demo_calls(session, rng, context) -> str:
+    """Two calls with Annex A: B2-DEMO-OPEN (open, empty) and B2-DEMO-CLOSED (closed two
+    days ago, a final application from every demo centre, lottery not yet run). Bulk
+    inserts; tickets computed exactly as at a final submission. Demo secrets come from
+    the demo seed (so a demo is reproducible); real calls draw theirs from `secrets`."""
+    from sqlalchemy import insert
+
+    # The centres area's demo may already have made the periods: take the latest one.
+    period = session.scalar(select(TrainingPeriod).order_by(TrainingPeriod.starts_on.desc(), TrainingPeriod.id.desc()))
+    if period is None:
+        start = local_now().date() + dt.timedelta(days=60)
+        period = TrainingPeriod(code="B2-DEMO", name="Περίοδος επιμόρφωσης Β2 (επίδειξη)",
+                                starts_on=start, ends_on=start + dt.timedelta(days=180))
+        session.add(period)
+        session.flush()
+    clusters = [(c.id, c.code) for c in cluster_rows(session)]
+    pref_rows = session.execute(select(Prefecture.id, Prefecture.code, Region.id, Region.code).join(Region)).all()
+    region_of = {pid: (rid, rcode) for pid, _pc, rid, rcode in pref_rows}
+    centres = session.execute(select(Centre.id, Centre.code, Centre.prefecture_id).order_by(Centre.code)).all()
+    today = local_now().replace(hour=9, minute=0, second=0)
+    calls = {}
+    for code, title, opens, closes in (
+        ("B2-DEMO-OPEN", "Πρόσκληση εκδήλωσης ενδιαφέροντος ΚΣΕ για προγράμματα Β2 (ανοικτή, επίδειξη)",
+         today - dt.timedelta(days=7), today + dt.timedelta(days=30, hours=6)),
+        ("B2-DEMO-CLOSED", "Πρόσκληση εκδήλωσης ενδιαφέροντος ΚΣΕ για προγράμματα Β2 (έληξε, επίδειξη)",
+         today - dt.timedelta(days=45), today - dt.timedelta(days=2, hours=-6)),
+    ):
+        call = Call(code=code, title=title, training_period_id=period.id, opens_at=opens, closes_at=closes,
+                    required_clusters=len(clusters), max_programmes_per_centre=2, declarations=DEMO_DECLARATIONS)
+        set_secret(call, f"{rng.getrandbits(256):064x}")
+        session.add(call)
+        calls[code] = call
+    session.flush()
+
+    # Annex A. Open call: every area. Closed call: scaled to the centres, fewer
+    # programmes than centres, so that some are selected and some are not.
+    per_pref: dict[int, int] = {}
+    for _cid, _code, pid in centres:
+        per_pref[pid] = per_pref.get(pid, 0) + 1
+    per_region: dict[int, int] = {}
+    for pid, n in per_pref.items():
+        per_region[region_of[pid][0]] = per_region.get(region_of[pid][0], 0) + n
+    regions = sorted({(rid, rcode) for rid, rcode in region_of.values()})
+    cells = []
+
+    def spread(call_id, budget, kind, area_id):
+        if budget <= 0:
+            return
+        chosen = rng.sample(clusters, min(len(clusters), rng.randint(1, 5)))
+        counts: dict[int, int] = {}
+        for _ in range(budget):
+            cid = rng.choice(chosen)[0]
+            counts[cid] = counts.get(cid, 0) + 1
+        for cid, n in counts.items():
+            cells.append({"call_id": call_id, "cluster_id": cid, "category": kind, "programmes": n,
+                          "prefecture_id": area_id if kind == "IIa" else None,
+                          "region_id": area_id if kind == "IIb" else None})
+
+    open_id, closed_id = calls["B2-DEMO-OPEN"].id, calls["B2-DEMO-CLOSED"].id
+    for pid, _pc, _rid, _rc in pref_rows:
+        spread(open_id, rng.randint(0, 6), "IIa", pid)
+    for rid, _rc in regions:
+        spread(open_id, rng.randint(0, 3), "IIb", rid)
+    for pid, n in sorted(per_pref.items()):
+        spread(closed_id, round(0.55 * n * rng.uniform(0.3, 1.7)), "IIa", pid)
+    for rid, n in sorted(per_region.items()):
+        spread(closed_id, round(0.15 * n * rng.uniform(0.0, 2.0)), "IIb", rid)
+    for start in range(0, len(cells), 5000):
+        session.execute(insert(AnnexACell), cells[start:start + 5000])
+
+    # Final applications of the closed call, one per centre.
+    closed = calls["B2-DEMO-CLOSED"]
+    secret = reveal_secret(closed)
+    window = int((closed.closes_at - closed.opens_at).total_seconds())
+    declarations = "\n".join(closed.declaration_list())
+    apps, rankings = [], {}
+    for cid, ccode, pid in centres:
+        submitted = local_to_utc(closed.opens_at + dt.timedelta(seconds=rng.randrange(window)))
+        ticket_hex, number = lottery.ticket(secret, closed.code, ccode)
+        apps.append({"call_id": closed.id, "centre_id": cid, "status": ApplicationStatus.final, "version": 1,
+                     "declarations_accepted": True, "saved_at": submitted - dt.timedelta(minutes=5),
+                     "submitted_at": submitted, "prefecture_id": pid, "declarations_text": declarations,
+                     "ticket": ticket_hex, "random_number": number})
+        rankings[cid] = rng.sample([c for c, _code in clusters], len(clusters))
+    for start in range(0, len(apps), 5000):
+        session.execute(insert(Application), apps[start:start + 5000])
+    app_ids = dict(session.execute(select(Application.centre_id, Application.id)
+                                   .where(Application.call_id == closed.id)).all())
+    choices = [{"application_id": app_ids[cid], "position": i, "cluster_id": cluster_id}
+               for cid, ranking in rankings.items() for i, cluster_id in enumerate(ranking, start=1)]
+    for start in range(0, len(choices), 10_000):
+        session.execute(insert(ApplicationChoice), choices[start:start + 10_000])
+    return (f"calls: B2-DEMO-OPEN, B2-DEMO-CLOSED ({len(apps)} final applications, "
+            f"{sum(c['programmes'] for c in cells if c['call_id'] == closed_id)} programmes; "
+            f"run `flask lottery run B2-DEMO-CLOSED`)")
+
+
+EXTENSIONS.append(load_demo_calls)
+
+
+def _immutable(mapper, connection, target: Call) -> None:
+    """lottery.md: the commitment never changes; the code (part of every ticket and of
+    the sealed secret) neither; a published result is never replaced."""
+    state = inspect(target)
+    for key in ("code", "lottery_commitment", "lottery_secret_sealed", "lottery_bundle", "lottery_bundle_sha256",
+                "lottery_run_at"):
+        history = state.attrs[key].history
+        if history.deleted and history.deleted[0] is not None and history.added and history.added[0] != history.deleted[0]:
+            raise ValueError(f"call {target.code}: {key} cannot be changed once set")
+
+
+event.listen(Call, "before_update", _immutable)
