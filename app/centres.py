@@ -101,27 +101,33 @@ def ensure_staff_writable(session: Session, centre_id: int | None) -> None:
 # --- K-3: per-member confirmation --------------------------------------------------------------
 
 
-def confirm_members(session: Session, members: list[StaffMember], confirmed: bool) -> int:
-    """Mark (or unmark) each member as appearing in the current minutes of the open
-    period. All members must be rows the caller already checked against the user."""
+def save_confirmations(session: Session, members: list[StaffMember], confirmed_ids: set[int]) -> None:
+    """K-3: mark each member as appearing (id in `confirmed_ids`) or not in the current
+    minutes of the open period, in one transaction. `members` are rows the caller already
+    checked against the user (their whole list, so that unticking is saved too)."""
     if not members:
-        return 0
-    centre_ids = {m.centre_id for m in members}
-    for centre_id in centre_ids:
+        return
+    for centre_id in {m.centre_id for m in members}:
         ensure_staff_writable(session, centre_id)
     period = current_staff_period(session)
-    for centre_id in centre_ids:
-        minutes = current_minutes(session, centre_id, period.id)
-        if confirmed and minutes is None:
-            raise CentresError(gettext("Upload the teacher-council minutes of %(period)s first.", period=period.code))
-        for member in (m for m in members if m.centre_id == centre_id):
-            member.confirmed_minutes_id = minutes.id if confirmed else None
-            member.confirmed_at = utcnow() if confirmed else None
-    audit.record_action(session, "confirm_staff_in_minutes" if confirmed else "unconfirm_staff_in_minutes",
-                        table=StaffMember.__tablename__, details={"ids": sorted(m.id for m in members),
-                                                                  "period": period.code})
+    minutes_of = {c: current_minutes(session, c, period.id) for c in {m.centre_id for m in members}}
+    changed = {"confirmed": [], "unconfirmed": []}
+    for member in members:
+        minutes = minutes_of[member.centre_id]
+        if member.id in confirmed_ids:
+            if minutes is None:
+                session.rollback()
+                raise CentresError(gettext("Upload the teacher-council minutes of %(period)s first.",
+                                           period=period.code))
+            if member.confirmed_minutes_id != minutes.id:
+                member.confirmed_minutes_id, member.confirmed_at = minutes.id, utcnow()
+                changed["confirmed"].append(member.id)
+        elif member.confirmed_minutes_id is not None:
+            member.confirmed_minutes_id = member.confirmed_at = None
+            changed["unconfirmed"].append(member.id)
+    audit.record_action(session, "staff_minutes_confirmations", table=StaffMember.__tablename__,
+                        details={"period": period.code, **changed})
     session.commit()
-    return len(members)
 
 
 # --- K-2, K-3: staff final submission ------------------------------------------------------------

@@ -3,7 +3,7 @@
 read-only (K-11)."""
 import pytest
 
-from tests.centres_support import own, pdf_bytes
+from tests.centres_support import pdf_bytes
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
@@ -17,8 +17,7 @@ def open_menu(page, item: str):
     page.wait_for_load_state()
 
 
-def test_manager_walks_rooms_staff_minutes_and_submits(page, db_session):
-    mine = own(db_session)
+def test_manager_walks_rooms_staff_minutes_and_submits(page):
     browser_login(page, "manager1")
 
     # K-1: rooms with certification, evaluation and counts; a count opens those workstations.

@@ -144,6 +144,9 @@ def test_final_submission_needs_minutes_and_every_member_confirmed(login, db_ses
     assert submissions(db_session, mine.centre_id) == []
 
     manager.post_form("/staff-submission/confirm/", {"member": [m.id for m in members]}, page=FINAL)
+    entries = db_session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "action:staff_minutes_confirmations").order_by(AuditEntry.id)).all()
+    assert f'"confirmed": "[{members[0].id}]"' in entries[-1].changes  # one transaction, one entry per save
     staff_html = manager.get("/coordinatorview/list/").get_data(as_text=True)
     assert f"{open_period.code} v1" in staff_html  # the confirmation shows in the staff list
     response = manager.post_form("/staff-submission/submit/", page=FINAL, follow_redirects=True)

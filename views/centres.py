@@ -717,8 +717,7 @@ class StaffFinalSubmissionView(BackofficeView):
         if not wanted <= {m.id for m in own}:
             abort(403)  # a member of another centre (or none at all)
         try:
-            service.confirm_members(session, [m for m in own if m.id in wanted], True)
-            service.confirm_members(session, [m for m in own if m.id not in wanted], False)
+            service.save_confirmations(session, own, wanted)
         except service.CentresError as exc:
             flash(str(exc), "danger")
         else:
