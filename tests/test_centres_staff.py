@@ -273,3 +273,26 @@ def test_admin_adds_staff_to_a_centre_by_its_code(login, db_session):
     assert member.centre_id == theirs.centre_id and member.role is StaffRole.coordinator
     edit = f"/coordinatorview/edit/{member.id}"
     assert 'value="KSE00002"' in admin.get(edit).get_data(as_text=True)
+
+
+def test_admin_keeps_training_periods_and_their_windows(login, db_session):
+    """K-2, K-3: the staff window and the minutes deadline are the Admin's, checked."""
+    from models.centres import TrainingPeriod
+
+    admin = login("admin")
+    add = "/trainingperiodview/add"
+    base = {"code": "2027-2028-A", "name": "2027-2028 Α", "starts_on": "2027-09-01", "ends_on": "2028-06-30",
+            "minutes_deadline": "2027-07-15 23:59:00"}
+    for extra, message in (({"staff_opens_at": "2027-06-10 09:00:00", "staff_closes_at": "2027-06-01 09:00:00"},
+                            "Η λήξη του διαστήματος αλλαγών προσωπικού πρέπει να είναι μετά την έναρξή του."),
+                           ({"staff_opens_at": "2027-06-10 09:00:00"}, "Δώστε και την έναρξη και τη λήξη"),
+                           ({"ends_on": "2027-01-01"}, "Η περίοδος δεν μπορεί να λήγει πριν αρχίσει.")):
+        html = admin.post_form(add, {**base, **extra}, page=add, follow_redirects=True).get_data(as_text=True)
+        assert message in html, message
+    assert db_session.scalars(select(TrainingPeriod).where(TrainingPeriod.code == "2027-2028-A")).first() is None
+    response = admin.post_form(add, {**base, "staff_opens_at": "2027-06-01 09:00:00",
+                                     "staff_closes_at": "2027-06-30 15:00:00"}, page=add)
+    assert response.status_code == 302
+    created = db_session.scalars(select(TrainingPeriod).where(TrainingPeriod.code == "2027-2028-A")).one()
+    assert created.staff_closes_at == dt.datetime(2027, 6, 30, 15, 0)
+    assert login("manager1").post_form(add, base, page="/").status_code == 403
