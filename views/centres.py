@@ -134,7 +134,7 @@ def user_centre_id() -> int | None:
     """The signed-in centre manager's centre (None for every other role)."""
     roles = access.role_names()
     if CENTRE_MANAGER in roles and ADMIN not in roles:
-        return getattr(g.user, "centre_id", None)
+        return getattr(access.current(), "centre_id", None)
     return None
 
 
