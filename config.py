@@ -43,6 +43,10 @@ RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 # memory:// is per process; production sets redis://… so every worker shares counts.
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "5 per 15 minute")
+RECOVERY_TOKEN_TTL = int(os.environ.get("RECOVERY_TOKEN_TTL", 3600))  # seconds a reset link stays valid
+# Base of the links in mails (reset links); without it the request's own host is used,
+# which a forged Host header could change: set it in production.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
 
 # --- Languages: Greek first ----------------------------------------------------------
 BABEL_DEFAULT_LOCALE = "el"
@@ -72,6 +76,9 @@ CONTENT_SECURITY_POLICY = (
 
 # --- Files, mail, demo ---------------------------------------------------------------
 UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+MINUTES_MAX_BYTES = int(os.environ.get("MINUTES_MAX_BYTES", 10 * 1024 * 1024))  # K-3 minutes PDF
+# Windows (staff, minutes) are typed and compared as wall-clock times of this zone.
+LOCAL_TIMEZONE = os.environ.get("LOCAL_TIMEZONE", "Europe/Athens")
 MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
 MAIL_PORT = int(os.environ.get("MAIL_PORT", 8025))
 MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)

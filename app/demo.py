@@ -138,5 +138,7 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
     return users
 
 
-# Areas' demo loaders register themselves in EXTENSIONS when imported.
+# Areas' demo loaders register themselves in EXTENSIONS when imported, in this order:
+# the centres area makes the training periods the calls then refer to.
+from app import demo_centres  # noqa: E402,F401  (centres: periods, rooms, workstations, staff)
 import app.calls  # noqa: E402,F401  (calls: B2-DEMO-OPEN, B2-DEMO-CLOSED)

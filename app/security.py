@@ -100,6 +100,8 @@ class BackofficeUserDBModelView(UserDBModelView):
 
 
 class BackofficeAuthDBView(AuthDBView):
+    login_template = "backoffice/login_db.html"  # adds «Ανάκτηση κωδικών» (K-10, views.centres)
+
     @expose("/logout/", methods=["GET"])
     def logout_get(self):
         # A link (or an <img>) must never log anyone out: FAB's logout is a GET.

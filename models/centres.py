@@ -1,11 +1,19 @@
-"""Training support centres (ΚΣΕ). Rules K-1, K-2, K-3, K-11 build on this module."""
+"""Training support centres (ΚΣΕ): rooms and workstations (K-1), staff (K-2), teacher-council
+minutes and the staff final submission (K-3), password-reset tokens (K-10)."""
 from __future__ import annotations
 
-from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+import datetime as dt
+import enum
+import json
 
-from models.mixins import Audited, CentreOwned, Timestamped
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, func, select)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from models.mixins import Audited, CentreOwned, Timestamped, utcnow
 from models.reference import Prefecture
 
 
@@ -22,6 +30,8 @@ class Centre(Audited, CentreOwned, Timestamped, Model):
     address: Mapped[str | None] = mapped_column(String(250))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Υπεύθυνος ΚΣΕ: the users of the centre (set on the user, Security → Users).
+    managers = relationship("AppUser", viewonly=True, lazy="selectin", order_by="AppUser.username")
 
     @classmethod
     def centre_clause(cls, centre_id: int):
@@ -36,3 +46,312 @@ class Centre(Audited, CentreOwned, Timestamped, Model):
 
     def __repr__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class TrainingPeriod(Audited, Timestamped, Model):
+    """Περίοδος επιμόρφωσης (e.g. "2026-2027 Α"). A call (K-4, area calls) refers to one.
+
+    K-2: the centre managers edit their staff only while the staff window is open
+    (`staff_opens_at` … `staff_closes_at`); K-3 (ours): the teacher-council minutes are
+    uploaded until `minutes_deadline`. Window times are wall-clock times of
+    `LOCAL_TIMEZONE` (Europe/Athens), as the Admin types them.
+    """
+
+    __tablename__ = "training_period"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_training_period_code"),
+        CheckConstraint("ends_on >= starts_on", name="ck_training_period_dates"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    staff_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    staff_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    minutes_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:
+        return f"{self.code} {self.name}" if self.name != self.code else self.code
+
+
+# --- K-1: rooms and workstations ---------------------------------------------------------
+
+
+class LabelledEnum(enum.Enum):
+    """An enum whose members have a translated label (lists, forms' read-outs, CSV)."""
+
+    @property
+    def label(self):
+        return self.__labels__()[self]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+class EvaluationResult(LabelledEnum):
+    """Outcome of a room's evaluation (Ένδειξη αποτελέσματος αξιολόγησης αιθουσών)."""
+
+    pending = "pending"
+    positive = "positive"
+    negative = "negative"
+
+    @staticmethod
+    def __labels__():
+        return {EvaluationResult.pending: _l("Pending"), EvaluationResult.positive: _l("Positive"),
+                EvaluationResult.negative: _l("Negative")}
+
+
+class RoomKind(LabelledEnum):
+    room = "room"  # αίθουσα
+    lab = "lab"  # εργαστήριο
+
+    @staticmethod
+    def __labels__():
+        return {RoomKind.room: _l("Room"), RoomKind.lab: _l("Laboratory")}
+
+
+def _url(endpoint: str, **values) -> str:
+    from flask import url_for
+
+    return url_for(endpoint, **values)
+
+
+class Room(Audited, CentreOwned, Timestamped, Model):
+    """A room or lab of a centre. K-1: certification is an Admin decision and needs a
+    positive evaluation; the certified/uncertified workstation counts are derived."""
+
+    __tablename__ = "room"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "code", name="uq_room_centre_code"),
+        CheckConstraint("capacity >= 0", name="ck_room_capacity"),
+        CheckConstraint("NOT certified OR evaluation_result = 'positive'", name="ck_room_certified_positive"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    code: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[RoomKind] = mapped_column(Enum(RoomKind, name="room_kind", native_enum=False),
+                                           default=RoomKind.lab, nullable=False)
+    capacity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    certified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    evaluation_result: Mapped[EvaluationResult] = mapped_column(
+        Enum(EvaluationResult, name="evaluation_result", native_enum=False),
+        default=EvaluationResult.pending, nullable=False)
+    evaluated_on: Mapped[dt.date | None] = mapped_column(Date)
+    evaluation_notes: Mapped[str | None] = mapped_column(Text)
+
+    def _workstations_link(self, certified: bool) -> Markup:
+        """The count, linking to the list of those workstations (K-1 drill-down)."""
+        count = self.certified_workstations if certified else self.uncertified_workstations
+        flt = {"_flt_0_room_id": self.id, ("_flt_0_certified" if certified else "_flt_1_certified"): "y"}
+        css = "ws-certified" if certified else "ws-uncertified"
+        return Markup('<a class="{}" href="{}">{}</a>').format(css, _url("WorkstationView.list", **flt), count)
+
+    def certified_link(self) -> Markup:
+        return self._workstations_link(True)
+
+    def uncertified_link(self) -> Markup:
+        return self._workstations_link(False)
+
+    def __repr__(self) -> str:
+        return f"{self.centre.code if self.centre else self.centre_id} {self.code} {self.name}"
+
+
+class Workstation(Audited, CentreOwned, Timestamped, Model):
+    """A workstation of a room with its technical specs. K-1: an uncertified workstation
+    cannot be used in training; only the Admin certifies. Owned through its room."""
+
+    __tablename__ = "workstation"
+    __table_args__ = (UniqueConstraint("room_id", "inventory_code", name="uq_workstation_room_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), nullable=False, index=True)
+    room: Mapped[Room] = relationship(lazy="joined")
+    inventory_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    certified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    cpu: Mapped[str | None] = mapped_column(String(120))
+    ram_gb: Mapped[int | None] = mapped_column(Integer)
+    disk_gb: Mapped[int | None] = mapped_column(Integer)
+    operating_system: Mapped[str | None] = mapped_column(String(80))
+    monitor: Mapped[str | None] = mapped_column(String(80))
+    network: Mapped[str | None] = mapped_column(String(80))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    @classmethod
+    def centre_clause(cls, centre_id: int):
+        return cls.room_id.in_(select(Room.id).where(Room.centre_id == centre_id))
+
+    def owning_centre_id(self) -> int | None:
+        return self.room.centre_id if self.room is not None else None
+
+    def __repr__(self) -> str:
+        return self.inventory_code
+
+
+def _workstation_count(certified: bool):
+    return column_property(
+        select(func.count(Workstation.id))
+        .where(Workstation.room_id == Room.id, Workstation.certified.is_(certified))
+        .correlate_except(Workstation)
+        .scalar_subquery(),
+        deferred=False,
+    )
+
+
+Room.certified_workstations = _workstation_count(True)
+Room.uncertified_workstations = _workstation_count(False)
+
+
+# --- K-2, K-3: staff, teacher-council minutes, final submission of staff changes ----------
+
+
+class StaffRole(LabelledEnum):
+    coordinator = "coordinator"  # συντονιστής
+    technical_manager = "technical_manager"  # τεχνικός υπεύθυνος – βοηθός επιμορφωτή
+
+    @staticmethod
+    def __labels__():
+        return {StaffRole.coordinator: _l("Coordinator"), StaffRole.technical_manager: _l("Technical manager")}
+
+
+class TeacherCouncilMinutes(Audited, CentreOwned, Model):
+    """Πρακτικό Συλλόγου Διδασκόντων of one centre for one training period (K-3).
+    A replacement is a new version; earlier versions stay (history). The file lives
+    under UPLOAD_FOLDER with a generated name; the original name is kept for download."""
+
+    __tablename__ = "teacher_council_minutes"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "training_period_id", "version", name="uq_minutes_centre_period_version"),
+        UniqueConstraint("stored_name", name="uq_minutes_stored_name"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    training_period_id: Mapped[int] = mapped_column(ForeignKey("training_period.id"), nullable=False, index=True)
+    training_period: Mapped[TrainingPeriod] = relationship(lazy="joined")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    page_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    uploaded_by = relationship("AppUser", foreign_keys=[uploaded_by_id], lazy="joined")
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+    def file_link(self) -> Markup:
+        """Download through the row-checked endpoint, never a static path."""
+        return Markup('<a class="minutes-file" href="{}">{}</a>').format(
+            _url("MinutesView.file", pk=self.id), self.original_name)
+
+    def __repr__(self) -> str:
+        return f"{self.original_name} (v{self.version})"
+
+
+class StaffMember(Audited, CentreOwned, Timestamped, Model):
+    """A coordinator or technical manager of a centre (K-2). `confirmed_minutes` is the
+    minutes version in which the manager confirmed that this member appears (K-3)."""
+
+    __tablename__ = "staff_member"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "afm", name="uq_staff_member_centre_afm"),
+        UniqueConstraint("centre_id", "teacher_registry_no", name="uq_staff_member_centre_am"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    role: Mapped[StaffRole] = mapped_column(Enum(StaffRole, name="staff_role", native_enum=False), nullable=False)
+    last_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    first_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    father_name: Mapped[str | None] = mapped_column(String(80))
+    afm: Mapped[str] = mapped_column(String(9), nullable=False)
+    teacher_registry_no: Mapped[str | None] = mapped_column(String(16))
+    specialty: Mapped[str | None] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    confirmed_minutes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teacher_council_minutes.id", ondelete="SET NULL"), index=True)
+    confirmed_minutes: Mapped[TeacherCouncilMinutes | None] = relationship(lazy="joined")
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}"
+
+    @property
+    def confirmed_in(self) -> str | None:
+        minutes = self.confirmed_minutes
+        if minutes is None:
+            return None
+        return f"{minutes.training_period.code} v{minutes.version}"
+
+    def __repr__(self) -> str:
+        return self.full_name
+
+
+class StaffSubmission(Audited, CentreOwned, Model):
+    """Οριστική υποβολή αίτησης αλλαγών στελεχικού δυναμικού: one per centre, training
+    period and attempt (the unique constraint stops a double submit). An Admin reopen
+    records its reason; the next submission is the next attempt."""
+
+    __tablename__ = "staff_submission"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "training_period_id", "attempt", name="uq_staff_submission_attempt"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    training_period_id: Mapped[int] = mapped_column(ForeignKey("training_period.id"), nullable=False, index=True)
+    training_period: Mapped[TrainingPeriod] = relationship(lazy="joined")
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    submitted_by = relationship("AppUser", foreign_keys=[submitted_by_id], lazy="joined")
+    minutes_id: Mapped[int | None] = mapped_column(ForeignKey("teacher_council_minutes.id"))
+    minutes: Mapped[TeacherCouncilMinutes | None] = relationship(lazy="joined")
+    staff_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    snapshot: Mapped[str | None] = mapped_column(Text)  # JSON: the staff list as submitted
+    reopened_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    reopened_by = relationship("AppUser", foreign_keys=[reopened_by_id], lazy="joined")
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_final(self) -> bool:
+        return self.reopened_at is None
+
+    def snapshot_text(self) -> Markup:
+        rows = json.loads(self.snapshot or "[]")
+        items = Markup("").join(
+            Markup("<li>{} {} – {} – {}</li>").format(r["last_name"], r["first_name"], r["afm"],
+                                                      StaffRole(r["role"]).label)
+            for r in rows)
+        return Markup("<ol>{}</ol>").format(items)
+
+    def __repr__(self) -> str:
+        return f"{self.centre.code if self.centre else self.centre_id} {self.training_period.code if self.training_period else ''} #{self.attempt}"
+
+
+# --- K-10: credential recovery -----------------------------------------------------------
+
+
+class PasswordResetToken(Audited, Model):
+    """A single-use, expiring password-reset link. Only the SHA-256 of the token is
+    stored; the token itself exists only in the e-mail."""
+
+    __tablename__ = "password_reset_token"
+    __audit_secret__ = frozenset({"token_hash"})
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_password_reset_token_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    requested_ip: Mapped[str | None] = mapped_column(String(45))

@@ -36,6 +36,16 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     # REST (read only; row scope as in the views)
     "CentreApi": {HELPDESK: API, CENTRE_MANAGER: API},
     "EvaluatorApi": {HELPDESK: API, COMMITTEE: API, EVALUATOR: API},
+    # Centres area (K-1, K-2, K-3): certification is the Admin's (no room writes for the
+    # manager); staff while the window is open; minutes uploaded by the manager only.
+    "RoomView": {HELPDESK: R, CENTRE_MANAGER: R},
+    "WorkstationView": {HELPDESK: R, CENTRE_MANAGER: R | {"can_add", "can_edit"}},
+    "CoordinatorView": {HELPDESK: R, CENTRE_MANAGER: RW},
+    "TechnicalManagerView": {HELPDESK: R, CENTRE_MANAGER: RW},
+    "MinutesView": {HELPDESK: R, CENTRE_MANAGER: R | {"can_upload"}},
+    "StaffSubmissionView": {HELPDESK: R, CENTRE_MANAGER: R},  # "reopen": Admin only
+    "StaffFinalSubmissionView": {CENTRE_MANAGER: {"can_list", "can_confirm", "can_submit"}},
+    "TrainingPeriodView": {HELPDESK: R, CENTRE_MANAGER: R},
 }
 # FAB's security views: Admin only, but every user has their profile and password
 # form, and the help desk reads the user list.

@@ -55,13 +55,14 @@ class BackofficeModelView(ModelView):
         # FAB appends action permissions to this list: never to the shared class list.
         self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also
-        # rejects a forged id: it is not among its choices).
-        for attr in ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"):
+        # rejects a forged id: it is not among its choices). FAB's attribute names.
+        rel_attrs = ("add_form_query_rel_fields", "edit_form_query_rel_fields", "search_form_query_rel_fields")
+        for attr in rel_attrs:
             setattr(self, attr, dict(getattr(self, attr, None) or {}))
         mapper = inspect(self.datamodel.obj)
         for rel in mapper.relationships:
             if access.is_scoped(rel.mapper.class_):
-                for attr in ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"):
+                for attr in rel_attrs:
                     getattr(self, attr).setdefault(rel.key, [access.ROW_SCOPE])
         super().__init__(**kwargs)
 
