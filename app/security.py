@@ -63,9 +63,6 @@ class BackofficeUserDBModelView(UserDBModelView):
     }
 
     def _link_by_code(self, item):
-        from models.centres import Centre
-        from models.evaluators import Evaluator
-
         session = self.datamodel.session
         form = request.form
         with session.no_autoflush:  # the new user is not in the session yet

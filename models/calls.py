@@ -16,7 +16,7 @@ import enum
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text,
+    Boolean, CheckConstraint, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text,
     UniqueConstraint, select,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -25,35 +25,7 @@ from models.centres import Centre
 from models.mixins import Audited, CentreOwned, Timestamped
 from models.reference import Cluster, Prefecture, Region
 
-try:  # issue #3 (centres) owns the training period; until that branch is merged, an exact copy
-    from models.centres import TrainingPeriod  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - dead once models.centres defines it (delete at merge)
-
-    class TrainingPeriod(Audited, Timestamped, Model):  # type: ignore[no-redef]
-        """Περίοδος επιμόρφωσης (e.g. "2026-2027 Α"). A call (K-4, area calls) refers to one.
-
-        K-2: the centre managers edit their staff only while the staff window is open
-        (`staff_opens_at` … `staff_closes_at`); K-3 (ours): the teacher-council minutes are
-        uploaded until `minutes_deadline`. Window times are wall-clock times of
-        `LOCAL_TIMEZONE` (Europe/Athens), as the Admin types them.
-        """
-
-        __tablename__ = "training_period"
-        __table_args__ = (
-            UniqueConstraint("code", name="uq_training_period_code"),
-            CheckConstraint("ends_on >= starts_on", name="ck_training_period_dates"),
-        )
-        id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        code: Mapped[str] = mapped_column(String(32), nullable=False)
-        name: Mapped[str] = mapped_column(String(200), nullable=False)
-        starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-        ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-        staff_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-        staff_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-        minutes_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
-
-        def __repr__(self) -> str:
-            return f"{self.code} {self.name}" if self.name != self.code else self.code
+from models.centres import TrainingPeriod  # issue #3 owns the training period
 
 
 CATEGORIES = ("IIa", "IIb")  # ΙΙa: per prefecture, ΙΙb: per region (Latin letters, lottery.md)
