@@ -119,17 +119,35 @@ def db_template(tmp_path_factory):
     template.close()
 
 
-@pytest.fixture
-def app(db_template, tmp_path):
-    from app.factory import create_app
-
-    url = db_template.clone()
-    application = create_app(app_config(url, tmp_path))
-    yield application
+def _dispose(application) -> None:
     with application.app_context():
         application.appbuilder.session.remove()
         application.extensions["sqlalchemy"].engine.dispose()
-    db_template.drop(url)
+
+
+@pytest.fixture
+def app_factory(db_template, tmp_path):
+    """make(**config) -> another app on its own clone (e.g. rate limiting on), cleaned up
+    after the test."""
+    from app.factory import create_app
+
+    made = []
+
+    def make(**extra):
+        url = db_template.clone()
+        application = create_app(app_config(url, tmp_path, **extra))
+        made.append((application, url))
+        return application
+
+    yield make
+    for application, url in made:
+        _dispose(application)
+        db_template.drop(url)
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +158,7 @@ def shared_app(db_template, tmp_path_factory):
     url = db_template.clone()
     application = create_app(app_config(url, tmp_path_factory.mktemp("shared")))
     yield application
-    with application.app_context():
-        application.appbuilder.session.remove()
-        application.extensions["sqlalchemy"].engine.dispose()
+    _dispose(application)
     db_template.drop(url)
 
 

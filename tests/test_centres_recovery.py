@@ -16,7 +16,7 @@ from app.rules.identifiers import make_afm
 from models.audit import AuditEntry
 from models.centres import PasswordResetToken
 from models.users import AppUser
-from tests.conftest import PASSWORD, Client, app_config
+from tests.conftest import PASSWORD, Client
 
 MANAGER1_AFM = make_afm(90000001)  # app.demo
 MANAGER2_AM = "600002"
@@ -136,16 +136,8 @@ def test_links_expire_and_a_new_request_voids_the_old_link(app, client, db_sessi
 
 
 @pytest.fixture
-def limited_app(db_template, tmp_path):
-    from app.factory import create_app
-
-    url = db_template.clone()
-    application = create_app(app_config(url, tmp_path, RATELIMIT_ENABLED=True, RECOVERY_RATE_LIMIT="3 per minute"))
-    yield application
-    with application.app_context():
-        application.appbuilder.session.remove()
-        application.extensions["sqlalchemy"].engine.dispose()
-    db_template.drop(url)
+def limited_app(app_factory):
+    return app_factory(RATELIMIT_ENABLED=True, RECOVERY_RATE_LIMIT="3 per minute")
 
 
 def test_recovery_is_rate_limited(limited_app):

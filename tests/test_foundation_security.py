@@ -85,17 +85,8 @@ def test_text_in_a_numeric_filter_is_a_400(login):
 
 
 @pytest.fixture
-def limited_app(db_template, tmp_path):
-    from app.factory import create_app
-    from tests.conftest import app_config
-
-    url = db_template.clone()
-    application = create_app(app_config(url, tmp_path, RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute"))
-    yield application
-    with application.app_context():
-        application.appbuilder.session.remove()
-        application.extensions["sqlalchemy"].engine.dispose()
-    db_template.drop(url)
+def limited_app(app_factory):
+    return app_factory(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute")
 
 
 def test_login_is_rate_limited(limited_app):
@@ -142,31 +133,20 @@ def test_own_password_change_requires_the_current_password(login, app):
         assert check_password_hash(stored, new)
 
 
-def test_login_limit_is_shared_between_workers_through_redis(db_template, tmp_path):
+def test_login_limit_is_shared_between_workers_through_redis(app_factory):
     """Two app instances (two gunicorn workers) with the Redis storage share one count."""
     import uuid
 
     import redis
 
-    from app.factory import create_app
-    from tests.conftest import app_config
-
     redis_url = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(redis_url).ping()  # the real Redis of this machine, not a fake
-    url = db_template.clone()
-    config = app_config(url, tmp_path, RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute",
-                        RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
-    workers = [create_app(config), create_app(config)]
-    try:
-        statuses = []
-        for i in range(6):
-            client = Client(workers[i % 2].test_client())
-            token = client.csrf("/login/")
-            statuses.append(client.post("/login/", data={"username": "admin", "password": "bad", "csrf_token": token}).status_code)
-        assert 429 not in statuses[:3] and statuses[3:] == [429, 429, 429]
-    finally:
-        for worker in workers:
-            with worker.app_context():
-                worker.appbuilder.session.remove()
-                worker.extensions["sqlalchemy"].engine.dispose()
-        db_template.drop(url)
+    config = dict(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=redis_url,
+                  RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
+    workers = [app_factory(**config), app_factory(**config)]
+    statuses = []
+    for i in range(6):
+        client = Client(workers[i % 2].test_client())
+        token = client.csrf("/login/")
+        statuses.append(client.post("/login/", data={"username": "admin", "password": "bad", "csrf_token": token}).status_code)
+    assert 429 not in statuses[:3] and statuses[3:] == [429, 429, 429]
