@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -25,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
+from app.clock import local_now, local_to_utc, utc_to_local  # noqa: F401 - the views use them through this module
 from app.demo import EXTENSIONS
 from app.rules import annex_a, expression, lottery, sealing
 from app.rules.expression import Phase, Problem, _l
@@ -50,24 +50,7 @@ def refuse(message: str, **params):
     raise CallsError(Problem(message, params))
 
 
-# --- time ---------------------------------------------------------------------------------
-def call_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Europe/Athens"))
-
-
-def local_now() -> dt.datetime:
-    """Now on the calls' wall clock (naive), to compare with opens_at/closes_at."""
-    return dt.datetime.now(call_timezone()).replace(tzinfo=None, microsecond=0)
-
-
-def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(call_timezone()).replace(tzinfo=None)
-
-
-def local_to_utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=call_timezone()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+# --- time: app.clock (wall clock of LOCAL_TIMEZONE) ------------------------------------------
 
 
 def phase_of(call: Call, now: dt.datetime | None = None) -> Phase:

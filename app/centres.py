@@ -13,7 +13,6 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.clock import local_now
 from app.rules import centres as rules
 from models.centres import StaffMember, StaffSubmission, TeacherCouncilMinutes, TrainingPeriod
 from models.mixins import utcnow
@@ -35,12 +35,6 @@ class CentresError(Exception):
 
 
 # --- time and windows ----------------------------------------------------------------------
-
-
-def local_now() -> dt.datetime:
-    """Wall-clock time of LOCAL_TIMEZONE, naive, like the windows the Admin types."""
-    zone = ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Europe/Athens"))
-    return dt.datetime.now(zone).replace(tzinfo=None)
 
 
 def current_staff_period(session: Session, now: dt.datetime | None = None) -> TrainingPeriod | None:

@@ -19,7 +19,7 @@ SPECIALTIES = ["ΠΕ86 Πληροφορικής", "ΠΕ03 Μαθηματικών
 
 
 def load_centres_demo(session, rng, context) -> str:
-    from app.centres import local_now
+    from app.clock import local_now
     from models.centres import EvaluationResult, Room, RoomKind, StaffMember, StaffRole, TrainingPeriod, Workstation
 
     now = local_now().replace(second=0, microsecond=0)
