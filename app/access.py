@@ -34,6 +34,16 @@ def role_names(user=None) -> set[str]:
     return {role.name for role in user.roles}
 
 
+def managed_centre_id(user=None) -> int | None:
+    """The centre a centre manager is confined to (None for the Admin and every other
+    role): the only centre they ever read or write for."""
+    user = user if user is not None else current()
+    roles = role_names(user)
+    if CENTRE_MANAGER in roles and ADMIN not in roles:
+        return getattr(user, "centre_id", None)
+    return None
+
+
 def is_scoped(model) -> bool:
     return isinstance(model, type) and issubclass(model, SCOPED_KINDS)
 
@@ -78,11 +88,11 @@ def check_writable(obj, session, user=None) -> None:
     """Refuse (403) a new or changed row that points at something outside the user's
     scope, whatever ids were posted. Forces the owner for centre managers."""
     user = user if user is not None else current()
-    roles = role_names(user)
+    own_centre = managed_centre_id(user)
     model = type(obj)
-    if CENTRE_MANAGER in roles and ADMIN not in roles and issubclass(model, CentreOwned):
+    if own_centre is not None and issubclass(model, CentreOwned):
         if "centre_id" in inspect(model).columns and model.__tablename__ != "centre":
-            obj.centre_id = user.centre_id  # the manager's own centre, never a posted one
+            obj.centre_id = own_centre  # the manager's own centre, never a posted one
     state = inspect(obj)
     mapper = state.mapper
     for rel in mapper.relationships:
@@ -93,8 +103,8 @@ def check_writable(obj, session, user=None) -> None:
         target = getattr(obj, rel.key, None)
         if target is not None and inspect(target).persistent and not is_visible(target, session, user):
             abort(403)
-    if CENTRE_MANAGER in roles and ADMIN not in roles and issubclass(model, CentreOwned):
-        if obj.owning_centre_id() not in (None, user.centre_id):
+    if own_centre is not None and issubclass(model, CentreOwned):
+        if obj.owning_centre_id() not in (None, own_centre):
             abort(403)
 
 

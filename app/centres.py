@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.clock import local_now
 from app.rules import centres as rules
-from models.centres import StaffMember, StaffSubmission, TeacherCouncilMinutes, TrainingPeriod
+from models.centres import Centre, StaffMember, StaffSubmission, TeacherCouncilMinutes, TrainingPeriod
 from models.mixins import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,12 @@ CHUNK = 64 * 1024
 
 class CentresError(Exception):
     """A refusal with a message for the user (already translated)."""
+
+
+def centre_by_code(session: Session, code: str | None) -> Centre | None:
+    """The centre an Admin names by its code in a form (no 10,000-row selects)."""
+    code = (code or "").strip()
+    return session.scalars(select(Centre).where(Centre.code == code)).first() if code else None
 
 
 # --- time and windows ----------------------------------------------------------------------

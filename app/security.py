@@ -17,7 +17,9 @@ from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app import audit
 from app.extensions import csrf
+from app.centres import centre_by_code
 from app.rules.identifiers import afm_is_valid
+from models.evaluators import Evaluator
 from models.users import AppUser
 
 USER_EXTRA = ["centre", "evaluator", "afm", "teacher_registry_no"]
@@ -70,12 +72,9 @@ class BackofficeUserDBModelView(UserDBModelView):
 
     @staticmethod
     def _resolve_codes(item, session, form):
-        from models.centres import Centre
-        from models.evaluators import Evaluator
-
         centre_code = (form.get("centre_code") or "").strip()
         registry_no = (form.get("evaluator_registry_no") or "").strip()
-        item.centre = session.query(Centre).filter_by(code=centre_code).one_or_none() if centre_code else None
+        item.centre = centre_by_code(session, centre_code)
         if centre_code and item.centre is None:
             raise ValueError(gettext("No centre has the code %(code)s.", code=centre_code))
         item.evaluator = session.query(Evaluator).filter_by(registry_no=registry_no).one_or_none() if registry_no else None
@@ -118,14 +117,26 @@ def _current_password_matches(form, field):
         raise ValidationError(_l("The current password is not correct."))
 
 
+REQUIRED = _l("This field is required.")
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password under FAB's complexity policy, typed twice. A function, not a base
+    form, so that each form places the pair where it is called (field order)."""
+    return (
+        PasswordField(_l("New password"), validators=[DataRequired(message=REQUIRED), PasswordComplexityValidator()],
+                      widget=BS3PasswordFieldWidget()),
+        PasswordField(_l("Confirm new password"),
+                      validators=[EqualTo("password", message=_l("The passwords do not match."))],
+                      widget=BS3PasswordFieldWidget()),
+    )
+
+
 class ChangeOwnPasswordForm(DynamicForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), _current_password_matches],
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(message=REQUIRED), _current_password_matches],
                                      widget=BS3PasswordFieldWidget())
-    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordComplexityValidator()],
-                             widget=BS3PasswordFieldWidget())
-    conf_password = PasswordField(_l("Confirm new password"),
-                                  validators=[EqualTo("password", message=_l("The passwords do not match."))],
-                                  widget=BS3PasswordFieldWidget())
+    password, conf_password = new_password_fields()
 
 
 class ChangeOwnPasswordView(SimpleFormView):

@@ -3,9 +3,9 @@ in app.rules.{expression,annex_a,lottery}, the transactions in app.calls."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+import io
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -74,15 +74,9 @@ def flash_problems(exc: service.CallsError) -> None:
 
 
 def download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "no-store",
-    })
-
-
-def user_centre_id() -> int | None:
-    """A centre manager's own centre: the only centre they ever write for."""
-    return getattr(access.current(), "centre_id", None) if CENTRE_MANAGER in access.role_names() else None
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Calls (K-4), the lottery commitment and results (lottery.md) -----------------------------
@@ -321,7 +315,7 @@ class ExpressionOfInterestView(BackofficeView):
         (`?centre=`), checked against the row scope like any other id."""
         session = current_app.appbuilder.session
         asked = request.args.get("centre", type=int)
-        own = user_centre_id()
+        own = access.managed_centre_id()
         if own:
             if asked and asked != own:
                 abort(404)
@@ -334,7 +328,7 @@ class ExpressionOfInterestView(BackofficeView):
         return None
 
     def _own_centre_for_write(self) -> Centre:
-        centre_id = user_centre_id()
+        centre_id = access.managed_centre_id()
         if not centre_id:
             abort(403)  # only a centre manager applies, for their own centre
         centre = current_app.appbuilder.session.get(Centre, centre_id)
@@ -379,7 +373,7 @@ class ExpressionOfInterestView(BackofficeView):
             Application.call_id == call.id, Application.status == ApplicationStatus.final)) if call.lottery_run_at else 0
         context.update(
             app=app, chosen=chosen, available=available, accepted=accepted,
-            editable=bool(user_centre_id()) and phase is Phase.open and not (app and app.is_final),
+            editable=bool(access.managed_centre_id()) and phase is Phase.open and not (app and app.is_final),
             submitted_local=service.utc_to_local(app.submitted_at) if app and app.submitted_at else None,
             saved_local=service.utc_to_local(app.saved_at) if app and app.saved_at else None,
             allocations=allocations, finals=finals, dirty=ranking != saved,

@@ -12,20 +12,20 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import BaseView, expose, has_access, permission_name
 from flask_appbuilder.actions import action
 from flask_appbuilder.fields import EnumField
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import inspect, select
-from wtforms import PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Optional, ValidationError
+from wtforms import RadioField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
 from app import access, recovery
 from app import centres as service
 from app.roles import ADMIN, CENTRE_MANAGER, READ
+from app.security import REQUIRED, new_password_fields
 from app.rules.centres import teacher_registry_no_is_valid
 from app.rules.identifiers import afm_is_valid
 from models.centres import (Centre, EvaluationResult, Room, RoomKind, StaffMember, StaffRole, StaffSubmission,
@@ -36,7 +36,6 @@ CATEGORY = "Centre resources"
 CATEGORY_LABEL = _l("Centre resources")
 
 YES_NO = {True: _l("Yes"), False: _l("No")}
-REQUIRED = _l("This field is required.")
 
 CENTRE_LABELS = {
     "code": _l("Centre code"),
@@ -130,12 +129,6 @@ def is_admin() -> bool:
     return ADMIN in access.role_names()
 
 
-def user_centre_id() -> int | None:
-    """The signed-in centre manager's centre (None for every other role)."""
-    roles = access.role_names()
-    if CENTRE_MANAGER in roles and ADMIN not in roles:
-        return getattr(access.current(), "centre_id", None)
-    return None
 
 
 # --- shared view behaviour ----------------------------------------------------------------
@@ -207,10 +200,6 @@ def _code_field(label, example):
                        description=_l("For example %(example)s", example=example))
 
 
-def centre_by_code(session, code: str | None) -> Centre | None:
-    return session.scalars(select(Centre).where(Centre.code == (code or "").strip())).first() if code else None
-
-
 class CentreAreaView(BackofficeModelView):
     """Refusals roll the session back, so a refused edit leaves nothing half-applied."""
 
@@ -226,7 +215,7 @@ class CentreAreaView(BackofficeModelView):
         if code is None:
             return None
         with self.datamodel.session.no_autoflush:
-            centre = centre_by_code(self.datamodel.session, code)
+            centre = service.centre_by_code(self.datamodel.session, code)
         if centre is None:
             self._refuse(gettext("No centre has the code %(code)s.", code=code.strip()))
         return centre
@@ -408,9 +397,9 @@ class RoomView(CentreAreaView):
 
 def _form_centre_id(form) -> int | None:
     if "centre_code" in form:
-        centre = centre_by_code(current_app.appbuilder.session, form.centre_code.data)
+        centre = service.centre_by_code(current_app.appbuilder.session, form.centre_code.data)
         return centre.id if centre else None
-    return user_centre_id()
+    return access.managed_centre_id()
 
 
 class UniqueInCentre:
@@ -534,7 +523,7 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
             raise Refused(reason)
 
     def _get_list_widget(self, *args, **kwargs):
-        reason = service.staff_lock_reason(self.datamodel.session, user_centre_id())
+        reason = service.staff_lock_reason(self.datamodel.session, access.managed_centre_id())
         kwargs["readonly_reason"] = reason
         kwargs["readonly"] = bool(reason)
         return super()._get_list_widget(*args, **kwargs)
@@ -577,7 +566,7 @@ class MinutesView(CentreAreaView):
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:
-            centre_id = user_centre_id()
+            centre_id = access.managed_centre_id()
             session = self.datamodel.session
             kwargs["upload_periods"] = service.minutes_periods(session) if centre_id else []
             kwargs["current_minutes"] = [
@@ -589,7 +578,7 @@ class MinutesView(CentreAreaView):
     @expose("/upload/", methods=["POST"])
     @has_access
     def upload(self):
-        centre_id = user_centre_id()
+        centre_id = access.managed_centre_id()
         if centre_id is None:
             abort(403)  # only a centre manager uploads their centre's minutes
         session = self.datamodel.session
@@ -678,7 +667,7 @@ class StaffFinalSubmissionView(BackofficeView):
 
     def _context(self):
         session = self.appbuilder.session
-        centre_id = user_centre_id()
+        centre_id = access.managed_centre_id()
         if centre_id is None:
             return None
         period = service.current_staff_period(session)
@@ -704,7 +693,7 @@ class StaffFinalSubmissionView(BackofficeView):
     @expose("/confirm/", methods=["POST"])
     @has_access
     def confirm(self):
-        centre_id = user_centre_id()
+        centre_id = access.managed_centre_id()
         if centre_id is None:
             abort(403)
         session = self.appbuilder.session
@@ -727,7 +716,7 @@ class StaffFinalSubmissionView(BackofficeView):
     @expose("/submit/", methods=["POST"])
     @has_access
     def submit(self):
-        centre_id = user_centre_id()
+        centre_id = access.managed_centre_id()
         if centre_id is None:
             abort(403)
         session = self.appbuilder.session
@@ -761,12 +750,7 @@ class RecoveryForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(message=REQUIRED),
-                                                            PasswordComplexityValidator()],
-                             widget=BS3PasswordFieldWidget())
-    conf_password = PasswordField(_l("Confirm new password"),
-                                  validators=[EqualTo("password", message=_l("The passwords do not match."))],
-                                  widget=BS3PasswordFieldWidget())
+    password, conf_password = new_password_fields()
 
 
 class RecoveryView(BaseView):
