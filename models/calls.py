@@ -19,7 +19,7 @@ from sqlalchemy import (
     Boolean, CheckConstraint, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text,
     UniqueConstraint, select,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from models.centres import Centre
 from models.mixins import Audited, CentreOwned, Timestamped
@@ -70,36 +70,56 @@ class Call(Audited, Timestamped, Model):
         return f"{self.code} {self.title}"
 
 
-class AnnexACell(Audited, Model):
+class ProgrammeArea:
+    """A cluster's programmes in one area: a prefecture for category ΙΙa, a region for
+    ΙΙb (K-4, K-9). Shared by Annex A cells and the lottery's allocations."""
+
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), nullable=False)
+    category: Mapped[str] = mapped_column(String(3), nullable=False)
+    prefecture_id: Mapped[int | None] = mapped_column(ForeignKey("prefecture.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+
+    @declared_attr
+    def cluster(cls) -> Mapped[Cluster]:
+        return relationship(Cluster, lazy="joined")
+
+    @declared_attr
+    def prefecture(cls) -> Mapped[Prefecture | None]:
+        return relationship(Prefecture, lazy="joined")
+
+    @declared_attr
+    def region(cls) -> Mapped[Region | None]:
+        return relationship(Region, lazy="joined")
+
+    @staticmethod
+    def check(name: str) -> CheckConstraint:
+        """The category decides the kind of area (the database refuses a mismatch)."""
+        return CheckConstraint(
+            "(category = 'IIa' AND prefecture_id IS NOT NULL AND region_id IS NULL)"
+            " OR (category = 'IIb' AND region_id IS NOT NULL AND prefecture_id IS NULL)",
+            name=name,
+        )
+
+    @property
+    def area(self):
+        return self.prefecture if self.category == "IIa" else self.region
+
+
+class AnnexACell(ProgrammeArea, Audited, Model):
     """One cell of Annex A (K-4): programmes of a cluster in a prefecture (ΙΙa) or a
     region (ΙΙb). Imported from CSV as a whole (app.rules.annex_a)."""
 
     __tablename__ = "annex_a_cell"
     __table_args__ = (
         CheckConstraint("programmes >= 0", name="ck_annex_a_cell_programmes"),
-        CheckConstraint(
-            "(category = 'IIa' AND prefecture_id IS NOT NULL AND region_id IS NULL)"
-            " OR (category = 'IIb' AND region_id IS NOT NULL AND prefecture_id IS NULL)",
-            name="ck_annex_a_cell_area",
-        ),
+        ProgrammeArea.check("ck_annex_a_cell_area"),
         UniqueConstraint("call_id", "cluster_id", "prefecture_id", name="uq_annex_a_cell_prefecture"),
         UniqueConstraint("call_id", "cluster_id", "region_id", name="uq_annex_a_cell_region"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), nullable=False, index=True)
     call: Mapped[Call] = relationship(back_populates="annex_cells")
-    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), nullable=False)
-    cluster: Mapped[Cluster] = relationship(lazy="joined")
-    category: Mapped[str] = mapped_column(String(3), nullable=False)
-    prefecture_id: Mapped[int | None] = mapped_column(ForeignKey("prefecture.id"))
-    prefecture: Mapped[Prefecture | None] = relationship(lazy="joined")
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
-    region: Mapped[Region | None] = relationship(lazy="joined")
     programmes: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    @property
-    def area(self):
-        return self.prefecture if self.category == "IIa" else self.region
 
 
 class ApplicationStatus(enum.Enum):
@@ -183,17 +203,13 @@ class ApplicationChoice(Audited, CentreOwned, Model):
         return self.application.centre_id if self.application else None
 
 
-class LotteryAllocation(Audited, CentreOwned, Model):
+class LotteryAllocation(ProgrammeArea, Audited, CentreOwned, Model):
     """One programme allocated by the lottery (K-9), as in the bundle's `allocation`."""
 
     __tablename__ = "lottery_allocation"
     __table_args__ = (
         UniqueConstraint("call_id", "round", "centre_id", name="uq_lottery_allocation_turn"),
-        CheckConstraint(
-            "(category = 'IIa' AND prefecture_id IS NOT NULL AND region_id IS NULL)"
-            " OR (category = 'IIb' AND region_id IS NOT NULL AND prefecture_id IS NULL)",
-            name="ck_lottery_allocation_area",
-        ),
+        ProgrammeArea.check("ck_lottery_allocation_area"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), nullable=False, index=True)
@@ -202,14 +218,3 @@ class LotteryAllocation(Audited, CentreOwned, Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
     centre: Mapped[Centre] = relationship(lazy="joined")
-    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), nullable=False)
-    cluster: Mapped[Cluster] = relationship(lazy="joined")
-    category: Mapped[str] = mapped_column(String(3), nullable=False)
-    prefecture_id: Mapped[int | None] = mapped_column(ForeignKey("prefecture.id"))
-    prefecture: Mapped[Prefecture | None] = relationship(lazy="joined")
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
-    region: Mapped[Region | None] = relationship(lazy="joined")
-
-    @property
-    def area(self):
-        return self.prefecture if self.category == "IIa" else self.region
