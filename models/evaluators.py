@@ -14,9 +14,14 @@ from models.reference import Region
 
 
 class EvaluatorStatus(enum.Enum):
-    applicant = "applicant"
-    active = "active"
-    inactive = "inactive"  # E-2: an exclusion makes an evaluator inactive at once
+    """Where a registry file stands (E-3…E-5, E-2). Labels: views' Greek label maps."""
+
+    draft = "draft"  # the candidate is still filling in form I.2
+    submitted = "submitted"  # has a protocol number, awaits a committee session
+    under_examination = "under_examination"  # on a session's agenda
+    enrolled = "enrolled"  # in the registry, with ΒΕ
+    rejected = "rejected"
+    inactive = "inactive"  # E-2: an exclusion makes an evaluator inactive at once, never selectable
 
 
 class PerformanceLevel(enum.Enum):
@@ -39,7 +44,7 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     region: Mapped[Region | None] = relationship(lazy="joined")
     status: Mapped[EvaluatorStatus] = mapped_column(
         Enum(EvaluatorStatus, name="evaluator_status", native_enum=False),
-        default=EvaluatorStatus.applicant,
+        default=EvaluatorStatus.draft,
         nullable=False,
     )
     level: Mapped[PerformanceLevel] = mapped_column(

@@ -1,7 +1,10 @@
 """Mixins that mark how a model is audited and which rows a user may touch.
 
 The row-restriction policy itself lives in `app.access`; models only say how they
-relate to a centre, an evaluator or a grader.
+relate to a centre, an evaluator or a grader, or that they are reference data or a
+system record. Every model declares exactly one kind of ownership (or more than one of
+the owned kinds, e.g. EvaluatorOwned + GraderAssigned); a model that declares none is
+reachable by no one (fail closed).
 """
 from __future__ import annotations
 
@@ -28,6 +31,19 @@ class Timestamped:
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class ReferenceData:
+    """Rows every signed-in role with the view's permission may read (regions, clusters,
+    calls): ownership declared as "nobody in particular". Writes stay with the view's
+    permissions (Admin)."""
+
+
+class SystemRecord:
+    """Rows only the Admin and the help desk read (audit, tokens, jobs): ownership
+    declared as "the system". `__row_roles__` may name further roles that see all rows."""
+
+    __row_roles__: frozenset[str] = frozenset()
 
 
 class CentreOwned:

@@ -14,13 +14,9 @@ from sqlalchemy import inspect
 
 from app import access, audit
 from app.csv_export import dotted, stream_rows
+from app.errors import Refused  # noqa: F401 - FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 
 log = logging.getLogger(__name__)
-
-
-class Refused(Exception):
-    """A write the rules refuse. FAB's add/edit/delete catch exceptions from the
-    pre_* hooks, flash their text and save nothing: the text is the user's message."""
 
 
 class BackofficeView(BaseView):

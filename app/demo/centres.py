@@ -1,4 +1,4 @@
-"""Demo data of the centres area (hooked into app.demo.EXTENSIONS): two training periods
+"""Demo data of the centres area (called by app.demo.load_demo): two training periods
 (one whose staff window is open now), rooms and workstations for every centre, and
 coordinators / technical managers for the first STAFFED_CENTRES centres. Bulk inserts:
 10,000 centres load in a few seconds."""
@@ -81,13 +81,3 @@ def load_centres_demo(session, rng, context) -> str:
     session.execute(insert(StaffMember), staff)
     return (f"centres: 2 training periods, {len(rooms)} rooms, {len(workstations)} workstations, "
             f"{len(staff)} staff members")
-
-
-def _register() -> None:
-    from app import demo
-
-    if load_centres_demo not in demo.EXTENSIONS:
-        demo.EXTENSIONS.append(load_centres_demo)
-
-
-_register()

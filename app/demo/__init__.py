@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from app import audit
+from app.demo.evaluators import insert_evaluators, load_evaluation_demo
 from app.rules.identifiers import make_afm
 
 DEMO_ACCOUNTS = [
@@ -23,8 +24,6 @@ DEMO_ACCOUNTS = [
     ("evaluator2", "Evaluator", "Αικατερίνη", "Δημητρίου"),
     ("grader", "Grader", "Ιωάννης", "Νικολάου"),
 ]
-# Extra loaders of other areas: callables (session, rng, context) -> str summary.
-EXTENSIONS: list = []
 
 
 class DemoAlreadyLoaded(Exception):
@@ -37,8 +36,7 @@ def _pool(fake: Faker, method: str, size: int) -> list[str]:
 
 def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2026) -> str:
     from models.centres import Centre
-    from models.evaluation import GraderKind, ReportGrade
-    from models.evaluators import Evaluator, EvaluatorStatus
+    from models.evaluators import Evaluator
     from models.reference import Prefecture, Region
 
     session = appbuilder.session
@@ -74,35 +72,19 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
         })
     session.execute(insert(Centre), centre_rows)
 
-    statuses = [EvaluatorStatus.active] * 8 + [EvaluatorStatus.applicant, EvaluatorStatus.inactive]
-    evaluator_rows = []
-    for i in range(1, evaluators + 1):
-        evaluator_rows.append({
-            "registry_no": f"EMA{i:06d}",
-            "first_name": rng.choice(first_names),
-            "last_name": rng.choice(surnames),
-            "father_name": rng.choice(first_names),
-            "afm": make_afm(10_000_000 + i),
-            "email": f"eval{i:06d}@example.gr",
-            "region_id": rng.choice(regions),
-            "status": statuses[i % len(statuses)] if i > 2 else EvaluatorStatus.active,
-            "entry_score": round(rng.uniform(55, 98), 2),
-        })
-    for start in range(0, len(evaluator_rows), 10_000):
-        session.execute(insert(Evaluator), evaluator_rows[start:start + 10_000])
-
+    insert_evaluators(session, rng, evaluators, regions, first_names, surnames)
     centre_ids = dict(session.execute(select(Centre.code, Centre.id)).all())
     evaluator_ids = dict(session.execute(select(Evaluator.registry_no, Evaluator.id)).all())
     users = _demo_users(appbuilder, centre_ids, evaluator_ids)
 
-    grader = users["grader"]
-    for n in range(1, 7):
-        session.add(ReportGrade(cycle="2026-A", report_code=f"R-2026A-{n:03d}",
-                                evaluator_id=evaluator_ids[f"EMA{(n % evaluators) + 1:06d}"],
-                                grader_id=grader.id if n <= 4 else users["admin"].id,
-                                grader_kind=GraderKind.independent if n % 2 else GraderKind.chair))
     context = {"centre_ids": centre_ids, "evaluator_ids": evaluator_ids, "users": users, "fake": fake}
-    extra = [extension(session, rng, context) for extension in EXTENSIONS]
+    # Each area's loader, in dependency order: the centres area makes the training
+    # periods the calls then refer to. Only the CLI and the tests import this package
+    # (Faker included); web workers never do.
+    from app.demo.calls import load_demo_calls
+    from app.demo.centres import load_centres_demo
+
+    extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo)]
     audit.record_action(session, "demo_load", table="-", details={"centres": centres, "evaluators": evaluators, "seed": seed})
     session.commit()
     took = time.perf_counter() - started
@@ -136,9 +118,3 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
         users[username] = user
     appbuilder.session.flush()
     return users
-
-
-# Areas' demo loaders register themselves in EXTENSIONS when imported, in this order:
-# the centres area makes the training periods the calls then refer to.
-from app import demo_centres  # noqa: E402,F401  (centres: periods, rooms, workstations, staff)
-import app.calls  # noqa: E402,F401  (calls: B2-DEMO-OPEN, B2-DEMO-CLOSED)
