@@ -20,7 +20,9 @@ import click
 from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
-from sqlalchemy import bindparam, event, inspect, select, update
+from typing import Iterator
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,13 +32,14 @@ from app.clock import local_now, local_to_utc, utc_to_local  # noqa: F401 - the 
 from app.rules import annex_a, expression, lottery, sealing
 from app.rules.expression import Phase, Problem, _l
 from models.calls import (
-    AnnexACell, Application, ApplicationChoice, ApplicationStatus, Call, LotteryAllocation, TrainingPeriod,
+    AnnexACell, Application, ApplicationChoice, ApplicationStatus, Call, LotteryAllocation, LotteryBundlePart,
+    TrainingPeriod,
 )
 from models.centres import Centre
 from models.mixins import utcnow
 from models.reference import Cluster, Prefecture, Region
 
-ALLOCATION_CHUNK = 1000  # allocation rows flushed per batch while storing a run
+ALLOCATION_CHUNK = 5000  # rows per INSERT batch while storing a run
 
 
 class CallsError(Exception):
@@ -262,32 +265,40 @@ def _commit_or_stale(session, already_final: bool = False):
 
 
 # --- the lottery (K-9, lottery.md steps 3-5) ----------------------------------------------
+# At national scale (100,000 applications, 1.3M ranked clusters) the run works on plain
+# tuples read in batches, never on ORM objects; the results go in with bulk INSERTs and
+# one set-based UPDATE, and one audit entry (with the bundle's SHA-256) records the run.
 def lottery_inputs(session, call: Call):
-    """The final applications and Annex A cells as the pure lottery takes them, and the
-    tickets stored at final submission (centre code -> ticket hex)."""
-    rows = session.execute(
+    """The final applications and Annex A cells as the pure lottery takes them, and what
+    was stored at final submission: centre code -> (application id, ticket hex)."""
+    conn = session.connection()  # Core rows: no ORM layer for 100,000 applications
+    rows = conn.execute(
         select(Application.id, Centre.code, Prefecture.code, Region.code, Application.submitted_at, Application.ticket)
         .join(Centre, Centre.id == Application.centre_id)
         .join(Prefecture, Prefecture.id == Application.prefecture_id)
         .join(Region, Region.id == Prefecture.region_id)
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
-    ).all()
-    ranking: dict[int, list[str]] = {}
-    for app_id, code in session.execute(
-        select(ApplicationChoice.application_id, Cluster.code)
-        .join(Cluster, Cluster.id == ApplicationChoice.cluster_id)
+    ).tuples().all()
+    codes = {str(cid): code for cid, code in conn.execute(select(Cluster.id, Cluster.code)).tuples()}
+    # One row per application ("position:cluster,…", in any order) instead of 1.3M rows;
+    # the positions put the ranking back in order here.
+    pair = func.cast(ApplicationChoice.position, String) + ":" + func.cast(ApplicationChoice.cluster_id, String)
+    ranking: dict[int, tuple[str, ...]] = {}
+    for app_id, pairs in conn.execute(
+        select(ApplicationChoice.application_id, func.aggregate_strings(pair, ","))
         .join(Application, Application.id == ApplicationChoice.application_id)
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
-        .order_by(ApplicationChoice.application_id, ApplicationChoice.position)
-    ):
-        ranking.setdefault(app_id, []).append(code)
+        .group_by(ApplicationChoice.application_id)
+    ).tuples():
+        ranked = sorted((int(position), cluster) for position, cluster in (p.split(":") for p in pairs.split(",")))
+        ranking[app_id] = tuple(codes[cluster] for _position, cluster in ranked)
     applications = [
-        lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.get(app_id, ())),
+        lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
                             submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%SZ"))
         for app_id, code, pref, region, submitted, _ticket in rows
     ]
     capacity = [lottery.Capacity(cluster, category, area, n) for cluster, category, area, n in annex_cells(session, call.id)]
-    return applications, capacity, {code: ticket for _id, code, _p, _r, _s, ticket in rows}
+    return applications, capacity, {code: (app_id, ticket) for app_id, code, _p, _r, _s, ticket in rows}
 
 
 def check_lottery_can_run(call: Call | None) -> None:
@@ -325,15 +336,13 @@ def run_lottery(session, call_id: int, progress=None) -> Call:
         except lottery.LotteryError as exc:
             refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
         for entry in bundle["tickets"]:  # lottery.md step 2: the tickets given at submission
-            if stored.get(entry["centre"]) != entry["ticket"]:
+            if stored.get(entry["centre"], (None, None))[1] != entry["ticket"]:
                 refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
                        centre=entry["centre"])
         progress(3, LOTTERY_STEPS)
-        data = lottery.serialise(bundle)
-        sha = lottery.bundle_sha256(data)
-        _store_results(session, call, bundle)
+        _store_results(session, call, bundle, stored)
+        sha = _store_bundle(session, call, bundle)
         call.lottery_run_at = now
-        call.lottery_bundle = data
         call.lottery_bundle_sha256 = sha
         audit.record_action(session, "lottery_run", call, details={
             "algorithm": lottery.ALGORITHM, "bundle_sha256": sha, "commitment": call.lottery_commitment,
@@ -360,37 +369,72 @@ def lottery_job(session, params: dict, progress) -> dict:
     return {"call": call.code, "bundle_sha256": call.lottery_bundle_sha256}
 
 
-def _store_results(session, call: Call, bundle: dict) -> None:
-    centres = dict(session.execute(select(Centre.code, Centre.id)).all())
+def _store_results(session, call: Call, bundle: dict, stored: dict) -> None:
+    """Allocation rows (bulk INSERT, no ORM object per row) and every application's
+    position in the draw (one UPDATE from a temporary table)."""
+    centres = dict(session.execute(select(Centre.code, Centre.id)).tuples().all())
     clusters, prefectures, regions = _codes(session)
     rows = [
-        LotteryAllocation(call_id=call.id, round=a["round"], position=a["position"], centre_id=centres[a["centre"]],
-                          cluster_id=clusters[a["cluster"]], category=a["category"],
-                          prefecture_id=prefectures[a["area"]] if a["category"] == "IIa" else None,
-                          region_id=regions[a["area"]] if a["category"] == "IIb" else None)
+        {"call_id": call.id, "round": a["round"], "position": a["position"], "centre_id": centres[a["centre"]],
+         "cluster_id": clusters[a["cluster"]], "category": a["category"],
+         "prefecture_id": prefectures[a["area"]] if a["category"] == "IIa" else None,
+         "region_id": regions[a["area"]] if a["category"] == "IIb" else None}
         for a in bundle["allocation"]
     ]
     for start in range(0, len(rows), ALLOCATION_CHUNK):
         _insert_allocations(session, rows[start:start + ALLOCATION_CHUNK])
-    positions = [{"b_centre": centres[t["centre"]], "b_position": t["position"]} for t in bundle["tickets"]]
+    del rows
+    positions = [{"application_id": stored[t["centre"]][0], "position": t["position"]} for t in bundle["tickets"]]
     if positions:
+        conn = session.connection()
+        _DRAW.drop(conn, checkfirst=True)
+        _DRAW.create(conn)
+        for start in range(0, len(positions), ALLOCATION_CHUNK):
+            conn.execute(_DRAW.insert(), positions[start:start + ALLOCATION_CHUNK])
         table = Application.__table__
-        session.execute(
-            table.update().where(table.c.call_id == call.id, table.c.centre_id == bindparam("b_centre"))
-            .values(draw_position=bindparam("b_position")),
-            positions,
-        )
+        conn.execute(table.update().where(table.c.call_id == call.id, table.c.id.in_(select(_DRAW.c.application_id)))
+                     .values(draw_position=select(_DRAW.c.position)
+                             .where(_DRAW.c.application_id == table.c.id).scalar_subquery()))
+        _DRAW.drop(conn)
 
 
-def _insert_allocations(session, rows) -> None:
-    session.add_all(rows)
-    session.flush()
+# Positions in the draw, held for one UPDATE (a temporary table: this connection only).
+_DRAW = Table("lottery_draw_tmp", MetaData(), Column("application_id", Integer, primary_key=True),
+              Column("position", Integer, nullable=False), prefixes=["TEMPORARY"])
 
 
-def bundle_bytes(call: Call) -> bytes:
-    if not call.lottery_bundle:
+def _insert_allocations(session, rows: list[dict]) -> None:
+    # Core INSERT (executemany, batched VALUES): no ORM objects, no per-row audit entry
+    # (the run's one audit entry carries the bundle's hash, which fixes every row).
+    session.execute(LotteryAllocation.__table__.insert(), rows)
+
+
+def _store_bundle(session, call: Call, bundle: dict) -> str:
+    """Write the bundle's bytes as they are serialised, piece by piece, hashing as they
+    go; returns the SHA-256 of the whole."""
+    digest = hashlib.sha256()
+    table = LotteryBundlePart.__table__
+    for seq, chunk in enumerate(lottery.iter_serialise(bundle, BUNDLE_PART_CHARS)):
+        digest.update(chunk)
+        session.execute(table.insert().values(call_id=call.id, seq=seq, data=chunk))
+    return digest.hexdigest()
+
+
+BUNDLE_PART_CHARS = 1 << 20  # about 1 MiB per stored piece of the bundle
+
+
+def bundle_chunks(session, call: Call) -> Iterator[bytes]:
+    """The published bundle, byte for byte, piece by piece (for streaming downloads)."""
+    if not call.lottery_run_at or not call.lottery_bundle_sha256:
         refuse(_l("The lottery of %(call)s has not run yet."), call=call.code)
-    return call.lottery_bundle
+    return (data for (data,) in session.execute(
+        select(LotteryBundlePart.data).where(LotteryBundlePart.call_id == call.id).order_by(LotteryBundlePart.seq)
+        .execution_options(yield_per=2)).tuples())
+
+
+def bundle_bytes(session, call: Call) -> bytes:
+    """The whole bundle at once (small calls, tests); downloads use bundle_chunks."""
+    return b"".join(bundle_chunks(session, call))
 
 
 def allocations_of(session, call_id: int, centre_id: int) -> list[LotteryAllocation]:
@@ -436,10 +480,11 @@ def lottery_export_command(code: str):
     session = current_app.appbuilder.session
     call = _call_by_code(session, code)
     try:
-        data = bundle_bytes(call)
+        chunks = bundle_chunks(session, call)
     except CallsError as exc:
         raise click.ClickException(str(exc)) from None
-    sys.stdout.buffer.write(data)
+    for chunk in chunks:
+        sys.stdout.buffer.write(chunk)
     sys.stdout.buffer.flush()
 
 
@@ -449,7 +494,7 @@ def _immutable(mapper, connection, target: Call) -> None:
     """lottery.md: the commitment never changes; the code (part of every ticket and of
     the sealed secret) neither; a published result is never replaced."""
     state = inspect(target)
-    for key in ("code", "lottery_commitment", "lottery_secret_sealed", "lottery_bundle", "lottery_bundle_sha256",
+    for key in ("code", "lottery_commitment", "lottery_secret_sealed", "lottery_bundle_sha256",
                 "lottery_run_at"):
         history = state.attrs[key].history
         if history.deleted and history.deleted[0] is not None and history.added and history.added[0] != history.deleted[0]:
@@ -457,3 +502,11 @@ def _immutable(mapper, connection, target: Call) -> None:
 
 
 event.listen(Call, "before_update", _immutable)
+
+
+def _bundle_is_final(mapper, connection, target) -> None:
+    raise ValueError(f"call {target.call_id}: a published lottery bundle cannot be changed")
+
+
+event.listen(LotteryBundlePart, "before_update", _bundle_is_final)
+event.listen(LotteryBundlePart, "before_delete", _bundle_is_final)

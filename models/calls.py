@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from models.centres import Centre
-from models.mixins import Audited, CentreOwned, Timestamped
+from models.mixins import Audited, CentreOwned, ReferenceData, Timestamped
 from models.reference import Cluster, Prefecture, Region
 
 from models.centres import TrainingPeriod  # issue #3 owns the training period
@@ -57,7 +57,6 @@ class Call(Audited, Timestamped, Model):
     lottery_secret_sealed: Mapped[str] = deferred(mapped_column(String(200), nullable=False), active_history=True)
     # lottery.md steps 3-5: set once, in the run's transaction.
     lottery_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    lottery_bundle: Mapped[bytes | None] = deferred(mapped_column(LargeBinary), active_history=True)
     lottery_bundle_sha256: Mapped[str | None] = mapped_column(String(64))
 
     annex_cells = relationship("AnnexACell", back_populates="call", cascade="all, delete-orphan",
@@ -218,3 +217,15 @@ class LotteryAllocation(ProgrammeArea, Audited, CentreOwned, Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
     centre: Mapped[Centre] = relationship(lazy="joined")
+
+
+class LotteryBundlePart(ReferenceData, Model):
+    """The published bundle of a call's lottery (lottery.md step 5), in consecutive pieces
+    of about 1 MiB written as the run produces them (a 100,000-application bundle is
+    never held whole). Written once in the run's transaction, never changed
+    (app.calls); read by everyone who may read the call."""
+
+    __tablename__ = "lottery_bundle_part"
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app import calls as service
 from tests.calls_helpers import closed_window, count, make_call, pdf_text, rank_form, version_of
 
 VERIFIER = Path(__file__).resolve().parent.parent / "app" / "rules" / "verify_lottery.py"
@@ -83,12 +84,14 @@ def verify(path_or_bytes, tmp_path, *extra) -> tuple[int, str]:
 
 def state(session, call_id):
     from models.audit import AuditEntry
-    from models.calls import Application, Call, LotteryAllocation
+    from models.calls import Application, Call, LotteryAllocation, LotteryBundlePart
 
     session.expire_all()
     call = session.get(Call, call_id)
+    parts = session.scalars(select(LotteryBundlePart.data).where(LotteryBundlePart.call_id == call_id)
+                            .order_by(LotteryBundlePart.seq)).all()
     return {
-        "run_at": call.lottery_run_at, "bundle": call.lottery_bundle, "sha": call.lottery_bundle_sha256,
+        "run_at": call.lottery_run_at, "bundle": b"".join(parts) if parts else None, "sha": call.lottery_bundle_sha256,
         "allocations": count(session, LotteryAllocation, LotteryAllocation.call_id == call_id),
         "positions": sorted(p for p in session.scalars(select(Application.draw_position)
                                                        .where(Application.call_id == call_id)) if p is not None),
@@ -110,7 +113,7 @@ def test_run_stores_the_bundle_and_allocation_identical_on_every_database(app, t
         assert state(session, call_id)["bundle"] is None
         service.run_lottery(session, call_id)
         call = session.get(Call, call_id)
-        data = call.lottery_bundle
+        data = service.bundle_bytes(session, call)
         bundle = json.loads(data)
         assert bundle["secret"] == SECRET and bundle["commitment"] == call.lottery_commitment
         assert call.lottery_bundle_sha256 == service.lottery.bundle_sha256(data) == GOLDEN_SHA256
@@ -223,7 +226,7 @@ def test_cli_runs_the_demo_call_exports_the_exact_bundle_and_the_verifier_agrees
     with app.app_context():
         session = app.appbuilder.session
         call = session.scalar(select(Call).where(Call.code == "B2-DEMO-CLOSED"))
-        assert data == call.lottery_bundle and call.lottery_bundle_sha256 in ran.output
+        assert data == service.bundle_bytes(session, call) and call.lottery_bundle_sha256 in ran.output
         call_id, sha = call.id, call.lottery_bundle_sha256
         mine = list(session.scalars(select(LotteryAllocation).join(Centre).where(
             LotteryAllocation.call_id == call_id, Centre.code == "KSE00001")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import io
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -177,10 +177,12 @@ class CallView(BackofficeModelView):
         """The published bundle (lottery.md step 5), byte for byte."""
         item = self._scoped_get(pk)
         try:
-            data = service.bundle_bytes(item)
+            chunks = service.bundle_chunks(self.datamodel.session, item)
         except service.CallsError:
             abort(404)
-        return download(data, f"lottery-{item.code}.json", "application/json")
+        filename = f"lottery-{item.code}.json"
+        return Response(stream_with_context(chunks), mimetype="application/json", headers={
+            "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
 
     @expose("/verifier/")
     @has_access
