@@ -234,6 +234,15 @@ def final_submit(session, call: Call, centre_id: int, version: str | None) -> Ap
     audit.record_action(session, "final_submission", app, details={
         "call": call.code, "centre": centre.code, "random_number": number, "a2_sha256": app.a2_sha256,
         "clusters": [choice.cluster.code for choice in app.choices]})
+    _flush_or_stale(session)
+    # A submission racing the lottery is in its inputs or refused, never half (K-9,
+    # lottery.md "Atomicity"): with our row written, read the claim under a share lock.
+    # PostgreSQL: a run that claimed first makes us wait for its commit and then refuse;
+    # one that claims after us waits for our commit and then reads us. SQLite: our
+    # write lock already keeps a run from claiming until we commit.
+    if session.execute(select(Call.lottery_run_at).where(Call.id == call.id).with_for_update(read=True)).scalar():
+        session.rollback()
+        refuse(_l("The lottery of %(call)s has already run; it runs once per call."), call=call.code)
     _commit_or_stale(session, already_final=True)
     return app
 
@@ -280,9 +289,9 @@ def lottery_inputs(session, call: Call):
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
     ).tuples().all()
     codes = {str(cid): code for cid, code in conn.execute(select(Cluster.id, Cluster.code)).tuples()}
-    # One row per application ("position:cluster,…", in any order) instead of 1.3M rows;
-    # the positions put the ranking back in order here.
-    pair = func.cast(ApplicationChoice.position, String) + ":" + func.cast(ApplicationChoice.cluster_id, String)
+    # One row per application ("10001:7,10003:2,…" in any order) instead of 1.3M rows; the
+    # positions, written 5 digits wide (10000 + position), sort back into the ranking as text.
+    pair = func.cast(ApplicationChoice.position + 10000, String) + ":" + func.cast(ApplicationChoice.cluster_id, String)
     ranking: dict[int, tuple[str, ...]] = {}
     for app_id, pairs in conn.execute(
         select(ApplicationChoice.application_id, func.aggregate_strings(pair, ","))
@@ -290,8 +299,7 @@ def lottery_inputs(session, call: Call):
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
         .group_by(ApplicationChoice.application_id)
     ).tuples():
-        ranked = sorted((int(position), cluster) for position, cluster in (p.split(":") for p in pairs.split(",")))
-        ranking[app_id] = tuple(codes[cluster] for _position, cluster in ranked)
+        ranking[app_id] = tuple([codes[p[6:]] for p in sorted(pairs.split(","))])
     applications = [
         lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
                             submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -427,9 +435,14 @@ def bundle_chunks(session, call: Call) -> Iterator[bytes]:
     """The published bundle, byte for byte, piece by piece (for streaming downloads)."""
     if not call.lottery_run_at or not call.lottery_bundle_sha256:
         refuse(_l("The lottery of %(call)s has not run yet."), call=call.code)
-    return (data for (data,) in session.execute(
-        select(LotteryBundlePart.data).where(LotteryBundlePart.call_id == call.id).order_by(LotteryBundlePart.seq)
-        .execution_options(yield_per=2)).tuples())
+    call_id = call.id
+
+    def parts():  # the cursor opens when the response starts streaming, not before
+        yield from (data for (data,) in session.execute(
+            select(LotteryBundlePart.data).where(LotteryBundlePart.call_id == call_id)
+            .order_by(LotteryBundlePart.seq).execution_options(yield_per=2)).tuples())
+
+    return parts()
 
 
 def bundle_bytes(session, call: Call) -> bytes:

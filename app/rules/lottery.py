@@ -218,6 +218,7 @@ def _allocate(
     allocation: list[dict[str, Any]] = []
     exhausted: list[dict[str, Any]] = []
     round_no = 0
+    area_keys: dict[str, tuple[str, dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]]]] = {}
     # "Rounds end when a round allocates nothing": a centre that gets nothing leaves, so a
     # round allocating nothing empties in_play, and an empty in_play can allocate nothing.
     while in_play:
@@ -232,12 +233,21 @@ def _allocate(
             # so the clusters ranked above the pick - or all, if none was picked - are
             # exactly the exhausted ones: none ranked above can still have programmes.
             passed: list[str] = []
+            # The (cluster, category, area) keys of this centre's areas, built once per
+            # prefecture rather than twice per ranked cluster per turn.
+            keys = area_keys.get(app.prefecture)
+            if keys is None or keys[0] != app.region:
+                keys = area_keys[app.prefecture] = (app.region, {})
+            pairs = keys[1]
             for cluster in app.clusters:
-                for category, area in (("IIa", app.prefecture), ("IIb", app.region)):
-                    if left.get((cluster, category, area), 0) > 0:
-                        got = (cluster, category, area)
-                        break
-                if got is not None:
+                pair = pairs.get(cluster)
+                if pair is None:
+                    pair = pairs[cluster] = ((cluster, "IIa", app.prefecture), (cluster, "IIb", app.region))
+                if left.get(pair[0], 0) > 0:
+                    got = pair[0]
+                    break
+                if left.get(pair[1], 0) > 0:
+                    got = pair[1]
                     break
                 passed.append(cluster)
             if passed:
