@@ -45,6 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     audit.install()
+    from app import search
+
+    search.install()
     with app.app_context():
         db.init_app(app)
         migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)

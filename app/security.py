@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app import audit
 from app.extensions import csrf
+from app.permission_cache import PermissionCacheMixin
 from app.centres import centre_by_code
 from app.rules.identifiers import afm_is_valid
 from models.evaluators import Evaluator
@@ -155,7 +156,7 @@ class ChangeOwnPasswordView(SimpleFormView):
         flash(str(_l("Your password was changed.")), "info")
 
 
-class BackofficeSecurityManager(SecurityManager):
+class BackofficeSecurityManager(PermissionCacheMixin, SecurityManager):
     user_model = AppUser
     userdbmodelview = BackofficeUserDBModelView
     authdbview = BackofficeAuthDBView

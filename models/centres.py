@@ -13,7 +13,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignK
                         UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from models.mixins import Audited, CentreOwned, Timestamped, utcnow
+from models.mixins import FOLDED_TEXT, Audited, CentreOwned, Timestamped, trigram_index, utcnow
 from models.reference import Prefecture
 
 
@@ -21,9 +21,12 @@ class Centre(Audited, CentreOwned, Timestamped, Model):
     """A centre is its own owner: a manager sees exactly their centre's row."""
 
     __tablename__ = "centre"
+    __table_args__ = (trigram_index("centre", "name_folded"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(250), nullable=False)
+    name: Mapped[str] = mapped_column(String(250), nullable=False, index=True)
+    name_folded: Mapped[str | None] = mapped_column(FOLDED_TEXT, index=True)  # search (app.search, issue #13)
+    __folded__ = {"name_folded": "name"}
     legal_representative: Mapped[str | None] = mapped_column(String(200))
     prefecture_id: Mapped[int] = mapped_column(ForeignKey("prefecture.id"), nullable=False, index=True)
     prefecture: Mapped[Prefecture] = relationship(lazy="joined")

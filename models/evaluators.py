@@ -9,7 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Enum, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.mixins import Audited, EvaluatorOwned, Timestamped
+from models.mixins import FOLDED_TEXT, Audited, EvaluatorOwned, Timestamped, trigram_index
 from models.reference import Region
 
 
@@ -32,10 +32,11 @@ class PerformanceLevel(enum.Enum):
 
 class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     __tablename__ = "evaluator"
+    __table_args__ = (trigram_index("evaluator", "last_name_folded"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     registry_no: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
-    first_name: Mapped[str] = mapped_column(String(80), nullable=False)
-    last_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    first_name: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    last_name: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
     father_name: Mapped[str | None] = mapped_column(String(80))
     afm: Mapped[str | None] = mapped_column(String(9), unique=True)
     email: Mapped[str | None] = mapped_column(String(320))
@@ -52,8 +53,11 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
         default=PerformanceLevel.A,  # E-12: everyone not yet evaluated is at level Α
         nullable=False,
     )
-    entry_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ (E-7)
-    ranking_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΚ (E-13)
+    entry_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)  # ΒΕ (E-7)
+    ranking_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)  # ΒΚ (E-13)
+    # Scale (issue #13): the surname folded for search (app.search keeps it in step).
+    last_name_folded: Mapped[str | None] = mapped_column(FOLDED_TEXT, index=True)
+    __folded__ = {"last_name_folded": "last_name"}
 
     @classmethod
     def evaluator_clause(cls, evaluator_id: int):

@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, func
+from sqlalchemy import DateTime, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
+
+
+# A name folded for search (app.rules.search.fold): compared by code point, so a "starts
+# with" is an index range on both databases ("C" collation on PostgreSQL, SQLite's BINARY).
+FOLDED_TEXT = String(250).with_variant(String(250, collation="C"), "postgresql")  # see trigram_index
+
+
+def trigram_index(table: str, column: str) -> Index:
+    """PostgreSQL's trigram index for "contains" searches on a folded name (a plain
+    index of the same name elsewhere: see the migration e5f6a7b8c9d0)."""
+    return Index(f"trgm_{table}_{column}", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 def utcnow() -> dt.datetime:

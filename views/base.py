@@ -37,6 +37,8 @@ class BackofficeModelView(ModelView):
     helpdesk_reads = True  # K-11
     page_size = 25
     export_columns: list[str] | None = None  # default: list_columns
+    # column -> extra FAB filter classes (e.g. app.search.FOLDED_FILTERS for Greek names)
+    extra_search_filters: dict[str, list] = {}
     # Plural heading (lazy string): page titles in the user's language are derived
     # from it, instead of FAB's English "List <Model>".
     title = None
@@ -61,6 +63,21 @@ class BackofficeModelView(ModelView):
                 for attr in rel_attrs:
                     getattr(self, attr).setdefault(rel.key, [access.ROW_SCOPE])
         super().__init__(**kwargs)
+        if self.extra_search_filters:
+            self._filters = self._search_filters()
+
+    def _search_filters(self):
+        extra = {column: [f(column, self.datamodel) for f in classes]
+                 for column, classes in self.extra_search_filters.items()}
+        filters = self.datamodel.get_filters(self.search_columns)
+        # FAB appends custom filters to the search form only, while URL arguments
+        # (`_flt_<i>_<col>`, i one digit) index _all_filters: the extra filters go first
+        # (the form's default choice) in both, and no filter sits past index 9.
+        for column, extras in extra.items():
+            merged = (extras + filters.get_search_filters().get(column, []))[:10]
+            filters.get_search_filters()[column] = merged
+            filters._all_filters[column] = merged
+        return filters
 
     # --- writes: force owner, refuse out-of-scope references --------------------------
     def _check_writable(self, item):
@@ -114,7 +131,7 @@ class BackofficeModelView(ModelView):
     def export_query(self):
         """The list page's query: its filters and search (`_flt_` args), its ordering
         (`_oc_`/`_od_`), the base filters (row restriction) – without pagination."""
-        filters = self.datamodel.get_filters(self.search_columns)
+        filters = self._search_filters()
         get_filter_args(filters)
         joined = filters.get_joined_filters(self._base_filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))

@@ -23,6 +23,7 @@ from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
 from app import access, recovery
+from app.search import FOLDED_FILTERS
 from app import centres as service
 from app.roles import ADMIN, CENTRE_MANAGER, READ
 from app.security import REQUIRED, new_password_fields
@@ -805,6 +806,7 @@ class CentreView(BackofficeModelView):
     order_columns = ["code", "name"]
     base_order = ("code", "asc")
     label_columns = CENTRE_LABELS
+    extra_search_filters = {"name": FOLDED_FILTERS}  # accent- and case-blind name search (issue #13)
     related_views = [RoomView, CoordinatorView, TechnicalManagerView, MinutesView, StaffSubmissionView]
     role_permissions = {CENTRE_MANAGER: READ}
     formatters_columns = {"managers": lambda users: ", ".join(f"{u.get_full_name()} ({u.username})" for u in users)}

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.roles import COMMITTEE, CRUD, EVALUATOR, READ
+from app.search import FOLDED_FILTERS
 from models.evaluators import Evaluator
 from views.base import BackofficeModelView
 
@@ -39,6 +40,7 @@ class EvaluatorView(BackofficeModelView):
     order_columns = ["registry_no", "last_name", "first_name", "entry_score", "ranking_score"]
     base_order = ("registry_no", "asc")
     label_columns = LABELS
+    extra_search_filters = {"last_name": FOLDED_FILTERS}  # «Παπαδόπουλος» = «ΠΑΠΑΔΟΠΟΥΛΟΣ» (issue #13)
     role_permissions = {COMMITTEE: CRUD, EVALUATOR: READ}
 
 

@@ -85,6 +85,9 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
     from app.demo.centres import load_centres_demo
 
     extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo)]
+    from app.search import backfill
+
+    backfill(session)  # bulk inserts bypass the ORM events that fold names for search
     audit.record_action(session, "demo_load", table="-", details={"centres": centres, "evaluators": evaluators, "seed": seed})
     session.commit()
     took = time.perf_counter() - started
