@@ -92,6 +92,8 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Pass-2026!")
 CSV_EXPORT_BATCH = 1000
 FAB_BASE_TEMPLATE = "backoffice/base.html"
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json" in production: one JSON object per line, with request id
+ACCESS_LOG = _bool("ACCESS_LOG", False)  # one log line per request (method, path, status, duration, user)
 
 # --- Background jobs (app.jobs) ---------------------------------------------------------
 # The queue that carries job ids to the workers: sqlite:///path (one host, the default),

@@ -2,7 +2,6 @@
 and the environment."""
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -42,7 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     # Our catalogue loads after FAB's, so it also fills FAB's untranslated strings.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from app import ops
+
+    ops.configure_logging(app)
 
     audit.install()
     from app import search
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
     hardening.install(app)
+    ops.install(app)
     register_cli(app)
     from app import jobs
 
