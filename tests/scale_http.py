@@ -16,6 +16,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import select
+
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|<meta name="csrf-token" content="([^"]+)"')
 
@@ -27,8 +29,9 @@ class Browser:
 
     def request(self, path: str, data: dict | None = None, timeout: float = 120) -> tuple[int, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        url = self.base + urllib.parse.quote(path, safe="/?&=_%:.-")
         try:
-            with self.opener.open(self.base + path, data=body, timeout=timeout) as response:
+            with self.opener.open(url, data=body, timeout=timeout) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode("utf-8", "replace")
@@ -74,3 +77,39 @@ def gunicorn(overrides: dict, workers: int = 3, threads: int = 4):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def managers_with_drafts(app, n: int, password: str, prefix: str = "race") -> tuple[int, list[tuple[str, str]]]:
+    """n centres, each with a manager account and a saved draft in the open demo call."""
+    from werkzeug.security import generate_password_hash
+
+    from models.calls import Application, ApplicationChoice, ApplicationStatus, Call
+    from models.centres import Centre
+    from models.mixins import utcnow
+    from models.reference import Cluster, Prefecture
+
+    with app.app_context():
+        session = app.appbuilder.session
+        sm = app.appbuilder.sm
+        call = session.scalar(select(Call).where(Call.code == "B2-DEMO-OPEN"))
+        clusters = list(session.scalars(select(Cluster.id).order_by(Cluster.position)))[:call.required_clusters]
+        prefecture = session.scalar(select(Prefecture.id).order_by(Prefecture.id))
+        role = sm.find_role("CentreManager")
+        password = generate_password_hash(password, method="pbkdf2:sha256:1000")  # cheap: many logins
+        out = []
+        for i in range(n):
+            code = f"{prefix.upper()}{i:04d}"
+            centre = Centre(code=code, name=f"ΚΣΕ αγώνα {i}", prefecture_id=prefecture)
+            session.add(centre)
+            session.flush()
+            session.add(sm.user_model(username=f"{prefix}{i}", first_name="Α", last_name="Β", email=f"{prefix}{i}@example.gr",
+                                      active=True, roles=[role], password=password, centre_id=centre.id))
+            draft = Application(call_id=call.id, centre_id=centre.id, status=ApplicationStatus.draft,
+                                declarations_accepted=True, saved_at=utcnow())
+            draft.choices = [ApplicationChoice(position=p, cluster_id=c) for p, c in enumerate(clusters, start=1)]
+            session.add(draft)
+            out.append((f"{prefix}{i}", code))
+        session.commit()
+        call_id = call.id
+        session.remove()
+    return call_id, out

@@ -15,47 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import LOTTERY_SECRET_KEY, PASSWORD
-from tests.scale_http import Browser, gunicorn
+from tests.scale_http import Browser, gunicorn, managers_with_drafts
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
                                 reason="the proof is about PostgreSQL's locking through several worker processes")
 CENTRES = int(os.environ.get("SCALE_CENTRES", "8"))
-
-
-def _managers_with_drafts(app, n: int) -> tuple[int, list[tuple[str, str]]]:
-    """n centres, each with a manager account and a saved draft in the open demo call."""
-    from werkzeug.security import generate_password_hash
-
-    from models.calls import Application, ApplicationChoice, ApplicationStatus, Call
-    from models.centres import Centre
-    from models.mixins import utcnow
-    from models.reference import Cluster, Prefecture
-
-    with app.app_context():
-        session = app.appbuilder.session
-        sm = app.appbuilder.sm
-        call = session.scalar(select(Call).where(Call.code == "B2-DEMO-OPEN"))
-        clusters = list(session.scalars(select(Cluster.id).order_by(Cluster.position)))[:call.required_clusters]
-        prefecture = session.scalar(select(Prefecture.id).order_by(Prefecture.id))
-        role = sm.find_role("CentreManager")
-        password = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")  # cheap: many logins
-        out = []
-        for i in range(n):
-            code = f"RACE{i:04d}"
-            centre = Centre(code=code, name=f"ΚΣΕ αγώνα {i}", prefecture_id=prefecture)
-            session.add(centre)
-            session.flush()
-            session.add(sm.user_model(username=f"race{i}", first_name="Α", last_name="Β", email=f"race{i}@example.gr",
-                                      active=True, roles=[role], password=password, centre_id=centre.id))
-            draft = Application(call_id=call.id, centre_id=centre.id, status=ApplicationStatus.draft,
-                                declarations_accepted=True, saved_at=utcnow())
-            draft.choices = [ApplicationChoice(position=p, cluster_id=c) for p, c in enumerate(clusters, start=1)]
-            session.add(draft)
-            out.append((f"race{i}", code))
-        session.commit()
-        call_id = call.id
-        session.remove()
-    return call_id, out
 
 
 def _overrides(app) -> dict:
@@ -68,7 +32,7 @@ def test_centres_submitting_at_once_twice_each_get_one_submission_and_one_ticket
     from models.audit import AuditEntry
     from models.calls import Application, ApplicationStatus
 
-    call_id, managers = _managers_with_drafts(app, CENTRES)
+    call_id, managers = managers_with_drafts(app, CENTRES, PASSWORD)
     with gunicorn(_overrides(app), workers=3) as base:
         def prepare(account):
             browser = Browser(base)
@@ -113,7 +77,7 @@ def test_a_lottery_racing_a_late_submission_includes_it_or_refuses_it(app, monke
     from app import calls as service
     from models.calls import Application, Call
 
-    call_id, managers = _managers_with_drafts(app, 1)
+    call_id, managers = managers_with_drafts(app, 1, PASSWORD, prefix="late")
     centre_code = managers[0][1]
     with app.app_context():
         session = app.appbuilder.session
