@@ -91,6 +91,18 @@ def ticket(secret_hex: str, call_code: str, centre_code: str) -> tuple[str, str]
     return ticket_hex, f"{int(ticket_hex, 16) % 10**12:012d}"
 
 
+def _tickets(secret_hex: str, call_code: str, apps: list[Application]) -> list[tuple[str, str]]:
+    """ticket() of every (already checked) application, with the key and the message
+    prefix prepared once: 100,000 tickets in a fraction of a second."""
+    key = _secret_bytes(secret_hex)
+    prefix = f"{ALGORITHM}|{call_code}|".encode("utf-8")
+    out = []
+    for a in apps:
+        ticket_hex = hmac.digest(key, prefix + a.centre.encode("utf-8"), "sha256").hex()
+        out.append((ticket_hex, f"{int(ticket_hex, 16) % 10**12:012d}"))
+    return out
+
+
 def run(
     call_code: str,
     secret_hex: str,
@@ -108,10 +120,7 @@ def run(
     cells = _checked_capacity(capacity)
 
     # Draw order: ticket hex ascending; equal tickets (never seen in practice) by centre code.
-    drawn = sorted(
-        ((ticket(secret_hex, call_code, a.centre), a) for a in apps),
-        key=lambda item: (item[0][0], item[1].centre),
-    )
+    drawn = sorted(zip(_tickets(secret_hex, call_code, apps), apps), key=lambda item: (item[0][0], item[1].centre))
     allocation, exhausted = _allocate([a for _, a in drawn], cells, cap)
     return {
         "algorithm": ALGORITHM,
