@@ -76,7 +76,20 @@ def _formatter(column_type):
         return None
     if isinstance(column_type, (String, Text)) and not hasattr(column_type, "enums"):
         return neutralise_or_none
+    if getattr(column_type, "enum_class", None) is not None:
+        return enum_value
     return cell
+
+
+def _fixed(scale: int):
+    def fixed(value):
+        return None if value is None else "%.*f" % (scale, value)
+
+    return fixed
+
+
+def enum_value(value):
+    return None if value is None else neutralise(str(value.value))
 
 
 def neutralise_or_none(value):
@@ -91,7 +104,7 @@ def sql_rows(session, query, model, columns: list[str], batch: int):
     cursor in batches; no ORM object per row. Columns must be the model's own columns
     or "relation.column" of a many-to-one relation; otherwise None (the caller falls back
     to objects)."""
-    from sqlalchemy import inspect
+    from sqlalchemy import Float, Numeric, inspect, type_coerce
     from sqlalchemy.orm import RelationshipDirection, aliased
 
     mapper = inspect(model)
@@ -110,10 +123,21 @@ def sql_rows(session, query, model, columns: list[str], batch: int):
             query = query.outerjoin(getattr(model, relation).of_type(alias))
         exprs.append(getattr(alias, attr))
     formats = [_formatter(e.type) for e in exprs]
+    for i, expr in enumerate(exprs):
+        scale = getattr(expr.type, "scale", None)
+        if isinstance(expr.type, Numeric) and expr.type.asdecimal and scale is not None:
+            # Read as a float and printed with the column's scale: what str(Decimal) gives,
+            # without a Decimal per value.
+            exprs[i] = type_coerce(expr, Float)
+            formats[i] = _fixed(scale)
+    active = [(i, f) for i, f in enumerate(formats) if f is not None]
     stmt = query.with_entities(*exprs).statement.execution_options(yield_per=batch)
 
     def rows():  # values as cell() would give them (csv writes None as empty, str() of numbers)
-        for row in session.execute(stmt).tuples():
-            yield [v if f is None else f(v) for f, v in zip(formats, row)]
+        for row in session.connection().execute(stmt).tuples():  # Core rows: no ORM loading step
+            row = list(row)
+            for i, f in active:
+                row[i] = f(row[i])
+            yield row
 
     return rows()
