@@ -9,7 +9,9 @@ are in app.centres; these views read the request, call it and render.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from typing import Any
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access, permission_name
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -24,6 +26,7 @@ from wtforms.validators import DataRequired, Email, Optional, ValidationError
 from app import access
 from app import centres as service
 from app.errors import Refused, rollback_on_refusal
+from app.extensions import db
 from app.roles import ADMIN, CENTRE_MANAGER, READ
 from app.security import REQUIRED
 from models.centres import (Centre, EvaluationResult, Room, RoomKind, StaffMember, StaffRole, StaffSubmission,
@@ -119,9 +122,9 @@ def is_admin() -> bool:
 
 def workstations_link(count: WorkstationCount) -> Markup:
     """A room's workstation count, linking to the list of those workstations (K-1 drill-down)."""
-    flt = {"_flt_0_room_id": count.room_id, ("_flt_0_certified" if count.certified else "_flt_1_certified"): "y"}
+    flt: dict[str, Any] = {"_flt_0_room_id": count.room_id, ("_flt_0_certified" if count.certified else "_flt_1_certified"): "y"}
     css = "ws-certified" if count.certified else "ws-uncertified"
-    return Markup('<a class="{}" href="{}">{}</a>').format(css, url_for("WorkstationView.list", **flt), count.count)
+    return Markup('<a class="{}" href="{}">{}</a>').format(css, url_for("WorkstationView.list", **flt), count.number)
 
 
 def minutes_file_link(minutes: TeacherCouncilMinutes) -> Markup:
@@ -152,7 +155,7 @@ class AdminColumnsMixin:
             return form
         cache = self.__dict__.setdefault("_restricted_forms", {})
         if (form, removed) not in cache:
-            cache[(form, removed)] = type(form.__name__, (form,), {c: None for c in removed})
+            cache[(form, removed)] = type(form.__name__, (form,), dict.fromkeys(removed))
         return cache[(form, removed)]
 
     @property
@@ -352,7 +355,7 @@ class RoomView(CentreAreaView):
 
 def _form_centre_id(form) -> int | None:
     if "centre_code" in form:
-        centre = service.centre_by_code(current_app.appbuilder.session, form.centre_code.data)
+        centre = service.centre_by_code(db.session, form.centre_code.data)
         return centre.id if centre else None
     return access.managed_centre_id()
 
@@ -367,7 +370,7 @@ class UniqueInCentre:
 
     def __call__(self, form, field):
         member_id = int(form._id) if getattr(form, "_id", None) is not None else None
-        if service.staff_identifier_taken(current_app.appbuilder.session, _form_centre_id(form), self.field_name,
+        if service.staff_identifier_taken(db.session, _form_centre_id(form), self.field_name,
                                           field.data, member_id):
             raise ValidationError(str(self.message))
 
