@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kse_test
 
-.PHONY: install run serve setup test test-pg test-unit browser-deps babel-extract babel-update translations bench clean
+.PHONY: install run serve setup lint test test-pg test-unit browser-deps babel-extract babel-update translations bench clean
 
 install: $(VENV)/.installed translations
 
@@ -28,9 +28,12 @@ setup: install
 	$(FLASK) roles sync
 	$(FLASK) demo load
 
+# The job worker (lottery, rescoring, bulk PDFs, mail) runs beside the dev server and
+# stops with it.
 run: setup
-	@echo "Backoffice on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Backoffice on http://$(HOST):$(PORT)/ with a jobs worker  (Ctrl-C to stop)"
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: setup
 	$(VENV)/bin/gunicorn -w 2 -b $(HOST):$(PORT) wsgi:app
@@ -39,13 +42,18 @@ browser-deps:
 	@test -x /usr/bin/chromium || { echo "installing Debian chromium for browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
-test: install browser-deps
+# Lint and types (configured in pyproject.toml): part of every test run.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install browser-deps lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-unit: install
 	$(VENV)/bin/pytest tests/rules $(PYTEST_ARGS)
 
-test-pg: install browser-deps
+test-pg: install browser-deps lint
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 babel-extract: install

@@ -60,6 +60,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         _limit_request_bodies(app, appbuilder)
     hardening.install(app)
     register_cli(app)
+    from app import jobs
+
+    jobs.init_app(app)
     return app
 
 

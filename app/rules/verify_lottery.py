@@ -109,7 +109,8 @@ def is_utc_time(value: Any) -> bool:
     if match is None:
         return False
     try:
-        datetime(*[int(part) for part in match.groups()[:6]], tzinfo=timezone(timedelta(0)))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+        datetime(year, month, day, hour, minute, second, tzinfo=timezone(timedelta(0)))
     except ValueError:
         return False
     return True
