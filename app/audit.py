@@ -144,6 +144,13 @@ def record_action(session: Session, action: str, obj=None, *, table: str | None 
     )
 
 
+def record_export(session: Session, table: str, details: dict) -> None:
+    """An export reads; its audit entry is the request's one write, committed before the
+    file streams (the stream may outlive the request's transaction)."""
+    record_action(session, "export", table=table, details=details)
+    session.commit()
+
+
 def new_request_id(incoming: str | None) -> str:
     if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
         return incoming

@@ -139,9 +139,8 @@ class BackofficeModelView(ModelView):
         # load is present, which rules out yield_per (a server-side cursor).
         stmt = self.export_query().statement.execution_options(yield_per=batch)
         session = self.datamodel.session
-        audit.record_action(self.datamodel.session, "export", table=self.datamodel.obj.__tablename__,
-                            details={"view": self.__class__.__name__, "args": request.query_string.decode()[:500]})
-        self.datamodel.session.commit()
+        audit.record_export(session, self.datamodel.obj.__tablename__,
+                            {"view": self.__class__.__name__, "args": request.query_string.decode()[:500]})
 
         def rows():
             for item in session.execute(stmt).scalars():

@@ -121,15 +121,14 @@ class CallView(BackofficeModelView):
         super().pre_delete(item)
         service.check_call_delete(self.datamodel.session, item)
 
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        item = self._scoped_get(pk)
-        widgets = self._show(pk)
-        page = service.call_page(self.datamodel.session, item)
-        return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
-            call=item, phase_label=PHASE_LABELS[page["phase"]], is_admin=ADMIN in access.role_names(), **page)
+    def render_template(self, template, **kwargs):
+        """FAB's show page (row scope and all), with the call's phase and lottery panel."""
+        if template == self.show_template:
+            call = self._scoped_get(kwargs["pk"])
+            page = service.call_page(self.datamodel.session, call)
+            kwargs.update(call=call, phase_label=PHASE_LABELS[page["phase"]], is_admin=ADMIN in access.role_names(),
+                          **page)
+        return super().render_template(template, **kwargs)
 
     @expose("/bundle/<int:pk>")
     @has_access
