@@ -1,8 +1,10 @@
 """app.fab_adapter: the one patch of Flask-AppBuilder internals, and the alarm that
 rings when FAB changes what it patches."""
+import importlib
 import inspect
 import warnings
 
+import pytest
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 
@@ -44,3 +46,12 @@ def test_a_show_page_with_related_lists_raises_no_deprecation(app, login):
         warnings.simplefilter("error", DeprecationWarning)
         response = admin.get(f"/centreview/show/{centre_id}")
     assert response.status_code == 200 and "ws-certified" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("owner, member, reason", fab_adapter.FAB_INTERNALS_IN_USE)
+def test_the_fab_internals_we_read_still_exist(app, owner, member, reason):
+    """A FAB upgrade that removes one of them fails here, not in production."""
+    module_name, _, class_name = owner.rpartition(".")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    views = [v for v in app.appbuilder.baseviews if isinstance(v, cls)]
+    assert hasattr(cls, member) or (views and all(hasattr(v, member) for v in views)), reason
