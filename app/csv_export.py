@@ -83,7 +83,7 @@ def _formatter(column_type):
 
 def _fixed(scale: int):
     def fixed(value):
-        return None if value is None else "%.*f" % (scale, value)
+        return None if value is None else f"{value:.{scale}f}"
 
     return fixed
 

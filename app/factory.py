@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     import models  # noqa: F401 - registers every table before FAB and Alembic look
-    from app import audit, hardening
+    from app import audit, fab_adapter, hardening
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
     from views import register_views
@@ -50,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app import search
 
     search.install()
+    fab_adapter.install()
     with app.app_context():
         db.init_app(app)
         migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)

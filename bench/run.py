@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -390,11 +389,8 @@ def bench_concurrency(centres):
 def machine() -> str:
     import sqlite3
 
-    mem = ""
-    try:
-        mem = f", {int(open('/proc/meminfo').read().split()[1]) / 2**20:.0f} GiB RAM"
-    except OSError:
-        pass
+    meminfo = Path("/proc/meminfo")
+    mem = f", {int(meminfo.read_text().split()[1]) / 2**20:.0f} GiB RAM" if meminfo.exists() else ""
     pg = subprocess.run(["psql", "--version"], capture_output=True).stdout.decode().strip() if shutil.which("psql") else "-"
     load = os.getloadavg()
     return (f"{platform.node()}: {platform.processor() or platform.machine()}, {os.cpu_count()} cores{mem}; "
@@ -406,7 +402,7 @@ def write_results(path: Path, args, started: dt.datetime) -> None:
     lines = [
         "# Benchmark results", "",
         f"Written by `make bench` (`python bench/run.py`) on {started:%Y-%m-%d %H:%M} UTC; took "
-        f"{(dt.datetime.now(dt.timezone.utc) - started).total_seconds() / 60:.0f} min.", "",
+        f"{(dt.datetime.now(dt.UTC) - started).total_seconds() / 60:.0f} min.", "",
         f"Machine: {machine()}.", "",
         f"Sizes: {args.centres:,} centres (and as many final applications in the lottery's call), "
         f"{args.evaluators:,} evaluators; {args.big_export:,} evaluators for the flat-memory export; "
@@ -436,7 +432,7 @@ def main() -> None:
         args.centres, args.evaluators, args.big_export, args.requests = 300, 2000, 5000, 5
         args.pdfs, args.users, args.seconds, args.proof_centres = 5, 4, 5, 4
     only = set(args.only.split(","))
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     tmp = Path(tempfile.mkdtemp(prefix="kse-bench-"))
     try:
         for kind in args.db.split(","):

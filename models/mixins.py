@@ -27,7 +27,7 @@ def trigram_index(table: str, column: str) -> Index:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Audited:

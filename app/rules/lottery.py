@@ -33,7 +33,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 ALGORITHM = "KSE-LOTTERY-v1"
 CATEGORIES = ("IIa", "IIb")  # Latin letters; ΙΙa = own prefecture, ΙΙb = own region
@@ -86,7 +87,7 @@ def ticket(secret_hex: str, call_code: str, centre_code: str) -> tuple[str, str]
     """
     _check_code("call code", call_code)
     _check_code("centre code", centre_code)
-    message = f"{ALGORITHM}|{call_code}|{centre_code}".encode("utf-8")
+    message = f"{ALGORITHM}|{call_code}|{centre_code}".encode()
     ticket_hex = hmac.new(_secret_bytes(secret_hex), message, hashlib.sha256).hexdigest()
     return ticket_hex, f"{int(ticket_hex, 16) % 10**12:012d}"
 
@@ -95,7 +96,7 @@ def _tickets(secret_hex: str, call_code: str, apps: list[Application]) -> list[t
     """ticket() of every (already checked) application, with the key and the message
     prefix prepared once: 100,000 tickets in a fraction of a second."""
     key = _secret_bytes(secret_hex)
-    prefix = f"{ALGORITHM}|{call_code}|".encode("utf-8")
+    prefix = f"{ALGORITHM}|{call_code}|".encode()
     out = []
     for a in apps:
         ticket_hex = hmac.digest(key, prefix + a.centre.encode("utf-8"), "sha256").hex()
@@ -120,7 +121,7 @@ def run(
     cells = _checked_capacity(capacity)
 
     # Draw order: ticket hex ascending; equal tickets (never seen in practice) by centre code.
-    drawn = sorted(zip(_tickets(secret_hex, call_code, apps), apps), key=lambda item: (item[0][0], item[1].centre))
+    drawn = sorted(zip(_tickets(secret_hex, call_code, apps), apps, strict=True), key=lambda item: (item[0][0], item[1].centre))
     allocation, exhausted = _allocate([a for _, a in drawn], cells, cap)
     return {
         "algorithm": ALGORITHM,
@@ -304,7 +305,7 @@ def _checked_applications(applications: Iterable[Application]) -> list[Applicati
         if type(value) is str and value in valid:
             return
         _check_code(what, value)
-        valid.add(value)
+        valid.add(str(value))  # _check_code refused anything but a str
 
     for a in applications:
         if not isinstance(a, Application):
