@@ -217,7 +217,7 @@ def bench_export(db, app, url, big_app=None):
     rows, took, peak = export_once(app)
     cli_rows, cli_took = cli_export(url)
     ours, theirs = rows / took, cli_rows / cli_took
-    cli_name = "sqlite3 -csv" if db == "SQLite" else "psql \\copy … csv"
+    cli_name = "sqlite3 -csv" if url.startswith("sqlite") else "psql \\copy … csv"
     row(db, f"CSV export, {rows:,} rows", f"{ours:,.0f} rows/s, peak Python memory {peak / 2**20:.1f} MiB",
         f"{cli_name}: {theirs:,.0f} rows/s", f"target ≥25 % of the CLI: {100 * ours / theirs:.0f} % "
                                             f"({'met' if ours >= 0.25 * theirs else 'NOT met'})")
