@@ -11,6 +11,7 @@ import datetime as dt
 import decimal
 import enum
 import json
+import re
 import uuid
 
 from flask import g, has_request_context
@@ -144,8 +145,13 @@ def record_action(session: Session, action: str, obj=None, *, table: str | None 
     )
 
 
+REQUEST_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def new_request_id(incoming: str | None) -> str:
-    if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+    """A proxy's id only in the strict UUID format (F14); anything else is replaced by
+    one generated here, so the audit log never stores text a client chose."""
+    if incoming and REQUEST_ID.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex
 

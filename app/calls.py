@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.clock import local_now, local_to_utc, utc_to_local  # noqa: F401 - the views use them through this module
+from app.errors import Refused
 from app.rules import annex_a, expression, lottery, sealing
 from app.rules.expression import Phase, Problem, _l
 from models.calls import (
@@ -37,8 +38,9 @@ from models.reference import Cluster, Prefecture, Region
 ALLOCATION_CHUNK = 1000  # allocation rows flushed per batch while storing a run
 
 
-class CallsError(Exception):
-    """Refused: the problems say why (translated by the caller)."""
+class CallsError(Refused):
+    """A `Refused` with several problems (each shown on its own line); kept while call
+    sites move to `Refused` itself (one refusal type)."""
 
     def __init__(self, *problems):
         super().__init__("; ".join(p.message % p.params if p.params else p.message for p in problems))

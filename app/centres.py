@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import local_now
+from app.errors import Refused
 from app.rules import centres as rules
 from models.centres import Centre, StaffMember, StaffSubmission, TeacherCouncilMinutes, TrainingPeriod
 from models.mixins import utcnow
@@ -30,8 +31,8 @@ log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 
 
-class CentresError(Exception):
-    """A refusal with a message for the user (already translated)."""
+class CentresError(Refused):
+    """Kept while call sites move to `Refused` itself (one refusal type)."""
 
 
 def centre_by_code(session: Session, code: str | None) -> Centre | None:

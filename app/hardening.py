@@ -1,21 +1,35 @@
-"""Security baseline around FAB: request ids, list-argument validation (FAB answers
-500 to a bad `psize_`/`page_`/`_oc_`), security headers and error pages without
-stack traces."""
+"""Security baseline around FAB: request ids, list-argument validation, the one handler
+that turns a refusal (`app.errors.Refused`) into what a person sees, security and cache
+headers, and error pages without stack traces.
+
+FAB parses its list arguments with `re.findall` (anywhere in the name) and `int()`:
+`x_oc_<View>`, `psize_psize_<View>`, `page_<View>=²` or `_flt_9_<col>` reach it spelled in
+ways an exact-name check misses (security review F2–F4). Here every argument FAB would
+read is accepted only in its one canonical spelling, with a checked value; anything
+else is a 400.
+"""
 from __future__ import annotations
 
 import logging
 import re
 
-from flask import current_app, g, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, StatementError
-from werkzeug.exceptions import BadRequest, HTTPException
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from app.audit import new_request_id
+from app.errors import Refused
 
 log = logging.getLogger(__name__)
-LIST_ARG = re.compile(r"^(psize|page|_oc|_od)_(\w+)$")
+# FAB's own patterns (flask_appbuilder.urltools), searched anywhere in an argument name.
+FAB_PATTERNS = (("page", re.compile("page_(.*)")), ("psize", re.compile("psize_(.*)")),
+                ("_oc", re.compile("_oc_(.*)")), ("_flt", re.compile(r"_flt_(\d)_(.*)")))
+VIEW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: int("²") fails, "²".isdigit() does not
 
 
 def _views_by_name():
@@ -27,34 +41,125 @@ def _views_by_name():
     return cache
 
 
+def _endpoint_view():
+    endpoint = request.endpoint or ""
+    return _views_by_name().get(endpoint.split(".", 1)[0])
+
+
+def _search_filters(view) -> dict:
+    cache = view.__dict__.get("_search_filter_counts")
+    if cache is None:
+        try:
+            filters = view.datamodel.get_filters(view.search_columns).get_search_filters()
+            cache = {column: len(options) for column, options in filters.items()}
+        except AttributeError:  # not a model view
+            cache = {}
+        view._search_filter_counts = cache
+    return cache
+
+
+def _bad(message) -> BadRequest:
+    return BadRequest(str(message))
+
+
+def _interpretations(arg: str) -> list[tuple[str, tuple]]:
+    found = []
+    for kind, pattern in FAB_PATTERNS:
+        match = pattern.findall(arg)
+        if match:
+            found.append((kind, match[0] if isinstance(match[0], tuple) else (match[0],)))
+    return found
+
+
 def validate_list_args() -> None:
+    """400 for any list argument FAB would read that is not in its canonical spelling
+    or has a value FAB would choke on or must not allow (F2, F3, F4)."""
     max_size = current_app.config.get("LIST_PAGE_SIZE_MAX", 100)
     for arg, value in request.args.items(multi=True):
-        match = LIST_ARG.match(arg)
-        if not match:
+        if arg.startswith("_od_") and value not in ("asc", "desc"):
+            raise _bad(gettext("Invalid sort direction."))
+        found = _interpretations(arg)
+        if not found:
             continue
-        kind, view_name = match.groups()
+        if len(found) > 1:
+            raise _bad(gettext("Invalid list parameter."))
+        kind, parts = found[0]
+        if kind == "_flt":
+            index, column = parts
+            if arg != f"_flt_{index}_{column}" or not index.isascii() or not COLUMN_NAME.fullmatch(column):
+                raise _bad(gettext("Invalid filter."))
+            view = _endpoint_view()
+            counts = _search_filters(view) if view is not None else {}
+            if column in counts and int(index) >= counts[column]:
+                raise _bad(gettext("Invalid filter."))
+            continue
+        (view_name,) = parts
+        if arg != f"{kind}_{view_name}" or not VIEW_NAME.fullmatch(view_name):
+            raise _bad(gettext("Invalid list parameter."))
         if kind in ("psize", "page"):
-            if not value.isdigit():
-                raise BadRequest(gettext("Invalid page parameter."))
-            number = int(value)
-            if kind == "psize" and not 1 <= number <= max_size:
-                raise BadRequest(gettext("The page size must be between 1 and %(max)s.", max=max_size))
-        elif kind == "_od":
-            if value not in ("asc", "desc"):
-                raise BadRequest(gettext("Invalid sort direction."))
-        else:  # _oc: only a column the list shows may be sorted on
+            if not DIGITS.fullmatch(value):
+                raise _bad(gettext("Invalid page parameter."))
+            if kind == "psize" and not 1 <= int(value) <= max_size:
+                raise _bad(gettext("The page size must be between 1 and %(max)s.", max=max_size))
+        else:  # _oc: only a column the named view declares sortable (F2)
             view = _views_by_name().get(view_name)
             if view is None or value not in (getattr(view, "order_columns", None) or []):
-                raise BadRequest(gettext("Sorting on this column is not allowed."))
+                raise _bad(gettext("Sorting on this column is not allowed."))
+
+
+def validate_action() -> None:
+    """FAB's own action endpoints (e.g. on the user list) call `actions[name]` unchecked:
+    an unknown action name is a 404 here, not a 500 there (F4)."""
+    endpoint = request.endpoint or ""
+    if not endpoint.endswith((".action", ".action_post")):
+        return
+    view = _endpoint_view()
+    name = (request.view_args or {}).get("name") if endpoint.endswith(".action") else request.form.get("action")
+    if view is None or name not in (getattr(view, "actions", None) or {}):
+        raise NotFound()
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def refusal_response(exc: Refused):
+    """The one place a refusal becomes what a person sees: its (Greek) message and status."""
+    try:
+        current_app.extensions["sqlalchemy"].session.rollback()
+    except Exception:  # pragma: no cover - nothing more to do
+        pass
+    if wants_json():
+        body = {"message": exc.text()}
+        if exc.field:
+            body["field"] = exc.field
+        return jsonify(body), exc.status
+    return _error_page(exc.status, exc.text())
+
+
+def unexpected_message() -> str:
+    """What a person reads instead of an exception's text (F15): the request id ties it
+    to the log entry with the details."""
+    return gettext("The operation could not be completed. Please quote request id %(id)s to the help desk.",
+                   id=getattr(g, "request_id", "-"))
+
+
+def _is_authenticated() -> bool:
+    user = getattr(g, "user", None)
+    return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
 def install(app) -> None:
+    from app import access
+
+    access.check_declarations()  # refuse to start with a model nobody declared (fail closed)
+
     @app.before_request
     def _request_id():
         g.request_id = new_request_id(request.headers.get("X-Request-ID"))
 
     app.before_request(validate_list_args)
+    app.before_request(validate_action)
 
     @app.after_request
     def _headers(response):
@@ -65,23 +170,46 @@ def install(app) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _is_authenticated() and not (request.endpoint or "").endswith("static"):
+            # F13: no page or file of a signed-in user stays in a browser or proxy cache.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         if getattr(g, "request_id", None):
             response.headers["X-Request-ID"] = g.request_id
         return response
+
+    @app.errorhandler(Refused)
+    def _refused(exc: Refused):
+        return refusal_response(exc)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if exc.code in (301, 302, 303, 307, 308) or exc.code is None:
             return exc
+        if wants_json():
+            return jsonify({"message": str(TITLES.get(exc.code, exc.name))}), exc.code
         return _error_page(exc.code, exc.description if exc.code == 400 else None)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        # Two requests changed the same row: the later one is refused, nothing half-saved.
+        app.extensions["sqlalchemy"].session.rollback()
+        return refusal_response(Refused(_l("The record was changed by someone else meanwhile; reload and try again."),
+                                        status=409))
+
+    @app.errorhandler(OverflowError)
+    def _overflow(exc):
+        app.extensions["sqlalchemy"].session.rollback()
+        return _error_page(400)
 
     @app.errorhandler(StatementError)
     def _bad_value(exc):
-        # A value the database rejects (e.g. text in a numeric filter) is the client's error.
+        # A value the database rejects (e.g. text in a numeric filter, a number larger
+        # than the column) is the client's error.
         app.extensions["sqlalchemy"].session.rollback()
-        if isinstance(exc, DataError) or isinstance(getattr(exc, "orig", None), (ValueError, TypeError)):
+        if isinstance(exc, DataError) or isinstance(getattr(exc, "orig", None), (ValueError, TypeError, OverflowError)):
             return _error_page(400)
-        log.exception("database error")
+        log.exception("database error (request %s)", getattr(g, "request_id", "-"))
         return _error_page(500)
 
     @app.errorhandler(Exception)
@@ -99,6 +227,7 @@ TITLES = {
     403: _l("Access denied"),
     404: _l("Not found"),
     405: _l("Method not allowed"),
+    409: _l("Conflict with the current state"),
     413: _l("The file is too large"),
     429: _l("Too many attempts; try again later"),
     500: _l("An error occurred"),

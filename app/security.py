@@ -16,6 +16,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app import audit
+from app.errors import Refused
 from app.extensions import csrf
 from app.centres import centre_by_code
 from app.rules.identifiers import afm_is_valid
@@ -76,10 +77,17 @@ class BackofficeUserDBModelView(UserDBModelView):
         registry_no = (form.get("evaluator_registry_no") or "").strip()
         item.centre = centre_by_code(session, centre_code)
         if centre_code and item.centre is None:
-            raise ValueError(gettext("No centre has the code %(code)s.", code=centre_code))
+            raise Refused(_l("No centre has the code %(code)s."), field="centre_code", code=centre_code)
         item.evaluator = session.query(Evaluator).filter_by(registry_no=registry_no).one_or_none() if registry_no else None
         if registry_no and item.evaluator is None:
-            raise ValueError(gettext("No evaluator has the registry number %(no)s.", no=registry_no))
+            raise Refused(_l("No evaluator has the registry number %(no)s."), field="evaluator_registry_no",
+                          no=registry_no)
+
+    def _init_properties(self):
+        super()._init_properties()
+        from views.base import guard_writes
+
+        guard_writes(self)  # F15: no exception text in flash messages
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk)

@@ -13,7 +13,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignK
                         UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from models.mixins import Audited, CentreOwned, Timestamped, utcnow
+from models.mixins import Audited, CentreOwned, ReferenceData, SystemRecord, Timestamped, utcnow
 from models.reference import Prefecture
 
 
@@ -48,7 +48,7 @@ class Centre(Audited, CentreOwned, Timestamped, Model):
         return f"{self.code} {self.name}"
 
 
-class TrainingPeriod(Audited, Timestamped, Model):
+class TrainingPeriod(Audited, ReferenceData, Timestamped, Model):
     """Περίοδος επιμόρφωσης (e.g. "2026-2027 Α"). A call (K-4, area calls) refers to one.
 
     K-2: the centre managers edit their staff only while the staff window is open
@@ -341,7 +341,7 @@ class StaffSubmission(Audited, CentreOwned, Model):
 # --- K-10: credential recovery -----------------------------------------------------------
 
 
-class PasswordResetToken(Audited, Model):
+class PasswordResetToken(Audited, SystemRecord, Model):
     """A single-use, expiring password-reset link. Only the SHA-256 of the token is
     stored; the token itself exists only in the e-mail."""
 

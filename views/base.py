@@ -5,18 +5,51 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
+from flask import Response, abort, current_app, flash, g, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import LazyString, gettext, lazy_gettext as _l
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, HTTPException
 from sqlalchemy import inspect
 
 from app import access, audit
 from app.csv_export import dotted, stream_rows
+from app.hardening import unexpected_message
 from app.errors import Refused  # noqa: F401 - FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 
 log = logging.getLogger(__name__)
+
+
+def _guarded(view, hook):
+    """FAB flashes `str(exception)` of a pre_* hook and of a failed save (F15): only a
+    `Refused` keeps its own (Greek) text; anything else is logged with the request id
+    and the person reads a Greek message quoting that id."""
+
+    def run(*args, **kwargs):
+        try:
+            return hook(*args, **kwargs)
+        except (Refused, HTTPException):
+            raise
+        except Exception:
+            view.datamodel.session.rollback()
+            log.exception("%s.%s failed (request %s)", view.__class__.__name__, hook.__name__,
+                          getattr(g, "request_id", "-"))
+            raise Refused(unexpected_message()) from None
+
+    return run
+
+
+def guard_writes(view) -> None:
+    """Wrap a CRUD view's write hooks and its datamodel's writes (see `_guarded`)."""
+    if getattr(view, "_writes_guarded", False):
+        return
+    for name in ("pre_add", "pre_update", "pre_delete"):
+        setattr(view, name, _guarded(view, getattr(view, name)))
+    datamodel = view.datamodel
+    for name in ("add", "edit", "delete", "delete_all"):
+        if name not in datamodel.__dict__:
+            setattr(datamodel, name, _guarded(view, getattr(datamodel, name)))
+    view._writes_guarded = True
 
 
 class BackofficeView(BaseView):
@@ -52,15 +85,13 @@ class BackofficeModelView(ModelView):
         self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also
         # rejects a forged id: it is not among its choices). FAB's attribute names.
-        rel_attrs = ("add_form_query_rel_fields", "edit_form_query_rel_fields", "search_form_query_rel_fields")
-        for attr in rel_attrs:
-            setattr(self, attr, dict(getattr(self, attr, None) or {}))
-        mapper = inspect(self.datamodel.obj)
-        for rel in mapper.relationships:
-            if access.is_scoped(rel.mapper.class_):
-                for attr in rel_attrs:
-                    getattr(self, attr).setdefault(rel.key, [access.ROW_SCOPE])
+        access.scope_related_fields(self, ("add_form_query_rel_fields", "edit_form_query_rel_fields",
+                                           "search_form_query_rel_fields"))
         super().__init__(**kwargs)
+
+    def _init_properties(self):
+        super()._init_properties()
+        guard_writes(self)
 
     # --- writes: force owner, refuse out-of-scope references --------------------------
     def _check_writable(self, item):
@@ -81,10 +112,7 @@ class BackofficeModelView(ModelView):
 
     # --- actions: POST only, every row re-checked ------------------------------------
     def _scoped_get(self, pk):
-        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
-        if item is None:
-            abort(404)
-        return item
+        return access.get_scoped_or_404(self.datamodel.session, self.datamodel.obj, pk)
 
     def _check_action(self, name: str) -> None:
         if name not in self.actions:
