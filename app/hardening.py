@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from wtforms.validators import ValidationError
 
 from app.audit import new_request_id
 from app.errors import Refused
@@ -107,16 +108,79 @@ def validate_list_args() -> None:
                 raise _bad(gettext("Sorting on this column is not allowed."))
 
 
-def validate_action() -> None:
+def validate_fab_endpoints() -> None:
     """FAB's own action endpoints (e.g. on the user list) call `actions[name]` unchecked:
-    an unknown action name is a 404 here, not a 500 there (F4)."""
+    an unknown action name is a 404 here, not a 500 there (F4). FAB's flat-file
+    `download` (any file of UPLOAD_FOLDER, 500 on a name without its prefix) exists on
+    no view: areas serve their files through row-checked routes."""
+    from flask_appbuilder.views import ModelView
+
     endpoint = request.endpoint or ""
+    view = _endpoint_view()
+    if endpoint.endswith(".download") and getattr(type(view), "download", None) is ModelView.download:
+        raise NotFound()
     if not endpoint.endswith((".action", ".action_post")):
         return
-    view = _endpoint_view()
     name = (request.view_args or {}).get("name") if endpoint.endswith(".action") else request.form.get("action")
     if view is None or name not in (getattr(view, "actions", None) or {}):
         raise NotFound()
+    from views.base import BackofficeModelView
+
+    if not isinstance(view, BackofficeModelView):  # FAB's own views pass None rows on
+        from app import access
+
+        pks = [request.view_args.get("pk")] if endpoint.endswith(".action") else request.form.getlist("rowid")
+        session = view.datamodel.session
+        if any(access.get_scoped(session, view.datamodel.obj, pk) is None for pk in pks):
+            raise NotFound()
+
+
+def validate_api_query() -> None:
+    """FAB's REST `q` parser catches only the rison parser's own error; other malformed
+    input (`q=((`) ends in its catch-all 500 (F4)."""
+    value = request.args.get("q") if request.path.startswith("/api/") else None
+    if not value:
+        return
+    import prison
+
+    try:
+        prison.loads(value)
+    except prison.decoder.ParserException:
+        return  # FAB answers 400 itself (after trying JSON)
+    except Exception:
+        raise _bad(gettext("Invalid query argument.")) from None
+
+
+def _patch_enum_field() -> None:
+    """FAB's EnumField looks a posted value up in the enum unchecked: an unknown value
+    is a KeyError (500). WTForms turns a ValueError into "invalid choice" (F4)."""
+    from flask_appbuilder.fields import EnumField
+
+    if getattr(EnumField, "_backoffice_checked", False):
+        return
+    original = EnumField.process_formdata
+
+    def process_formdata(self, valuelist):
+        try:
+            original(self, valuelist)
+        except KeyError:
+            self.data = None
+            raise ValueError(gettext("Not a valid choice.")) from None
+
+    original_pre_validate = EnumField.pre_validate
+
+    def pre_validate(self, form):
+        # FAB raises a bare ValueError, which WTForms 3 no longer takes for a field error.
+        try:
+            original_pre_validate(self, form)
+        except ValidationError:
+            raise
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    EnumField.process_formdata = process_formdata
+    EnumField.pre_validate = pre_validate
+    EnumField._backoffice_checked = True
 
 
 def wants_json() -> bool:
@@ -159,7 +223,9 @@ def install(app) -> None:
         g.request_id = new_request_id(request.headers.get("X-Request-ID"))
 
     app.before_request(validate_list_args)
-    app.before_request(validate_action)
+    app.before_request(validate_fab_endpoints)
+    app.before_request(validate_api_query)
+    _patch_enum_field()
 
     @app.after_request
     def _headers(response):
