@@ -116,6 +116,8 @@ def validate_fab_endpoints() -> None:
     from flask_appbuilder.views import ModelView
 
     endpoint = request.endpoint or ""
+    if any(isinstance(v, int) and not -(2**63) < v < 2**63 for v in (request.view_args or {}).values()):
+        raise NotFound()  # an id beyond any database integer (OverflowError on SQLite)
     view = _endpoint_view()
     if endpoint.endswith(".download") and getattr(type(view), "download", None) is ModelView.download:
         raise NotFound()

@@ -130,6 +130,8 @@ class BackofficeModelView(ModelView):
         name = request.form.get("action", "")
         self._check_action(name)
         items = [self._scoped_get(pk) for pk in request.form.getlist("rowid")]
+        if not items:
+            return flash_and_back(gettext("Select at least one record."))
         return self.actions[name].func(items)
 
     @expose("/download/<string:filename>")
