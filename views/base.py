@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, g, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_babel import LazyString, gettext, lazy_gettext as _l
+from flask_babel import LazyString, gettext
 from werkzeug.exceptions import Forbidden, HTTPException
 from sqlalchemy import inspect
 
@@ -131,7 +131,8 @@ class BackofficeModelView(ModelView):
         self._check_action(name)
         items = [self._scoped_get(pk) for pk in request.form.getlist("rowid")]
         if not items:
-            return flash_and_back(gettext("Select at least one record."))
+            flash(gettext("Select at least one record."), "warning")
+            return redirect(request.referrer or self.route_base + "/list/")
         return self.actions[name].func(items)
 
     @expose("/download/<string:filename>")
@@ -190,11 +191,3 @@ class BackofficeModelView(ModelView):
 
 class ReadOnlyModelView(BackofficeModelView):
     base_permissions = ["can_list", "can_show", "can_export"]
-
-
-def flash_and_back(message, category="warning"):
-    flash(message, category)
-    return redirect(request.referrer or "/")
-
-
-EXPORT_LABEL = _l("Export CSV")

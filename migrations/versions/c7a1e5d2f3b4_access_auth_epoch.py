@@ -1,14 +1,14 @@
 """access: ab_user.auth_epoch – a counter that ends every session and token of a user
 
 Revision ID: c7a1e5d2f3b4
-Revises: b1c2d3e4f5a6
+Revises: c7d1a0b2e3f4
 Create Date: 2026-11-25
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'c7a1e5d2f3b4'
-down_revision = 'b1c2d3e4f5a6'
+down_revision = 'c7d1a0b2e3f4'
 branch_labels = None
 depends_on = None
 
