@@ -126,9 +126,7 @@ def validate_fab_endpoints() -> None:
     name = (request.view_args or {}).get("name") if endpoint.endswith(".action") else request.form.get("action")
     if view is None or name not in (getattr(view, "actions", None) or {}):
         raise NotFound()
-    from views.base import BackofficeModelView
-
-    if not isinstance(view, BackofficeModelView):  # FAB's own views pass None rows on
+    if getattr(type(view), "action_post", None) is ModelView.action_post:  # FAB's own views pass None rows on
         from app import access
 
         pks = [request.view_args.get("pk")] if endpoint.endswith(".action") else request.form.getlist("rowid")
@@ -208,6 +206,38 @@ def unexpected_message() -> str:
     to the log entry with the details."""
     return gettext("The operation could not be completed. Please quote request id %(id)s to the help desk.",
                    id=getattr(g, "request_id", "-"))
+
+
+def _guarded(view, hook):
+    """FAB flashes `str(exception)` of a pre_* hook and of a failed save (F15): only a
+    `Refused` keeps its own (Greek) text; anything else is logged with the request id
+    and the person reads a Greek message quoting that id."""
+
+    def run(*args, **kwargs):
+        try:
+            return hook(*args, **kwargs)
+        except (Refused, HTTPException):
+            raise
+        except Exception:
+            view.datamodel.session.rollback()
+            log.exception("%s.%s failed (request %s)", view.__class__.__name__, hook.__name__,
+                          getattr(g, "request_id", "-"))
+            raise Refused(unexpected_message()) from None
+
+    return run
+
+
+def guard_writes(view) -> None:
+    """Wrap a CRUD view's write hooks and its datamodel's writes (see `_guarded`)."""
+    if getattr(view, "_writes_guarded", False):
+        return
+    for name in ("pre_add", "pre_update", "pre_delete"):
+        setattr(view, name, _guarded(view, getattr(view, name)))
+    datamodel = view.datamodel
+    for name in ("add", "edit", "delete", "delete_all"):
+        if name not in datamodel.__dict__:
+            setattr(datamodel, name, _guarded(view, getattr(datamodel, name)))
+    view._writes_guarded = True
 
 
 def _is_authenticated() -> bool:

@@ -89,7 +89,7 @@ class BackofficeUserDBModelView(UserDBModelView):
 
     def _init_properties(self):
         super()._init_properties()
-        from views.base import guard_writes
+        from app.hardening import guard_writes
 
         guard_writes(self)  # F15: no exception text in flash messages
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models.audit import AuditEntry
 from models.users import AppUser
 from tests.conftest import PASSWORD, Client
-from tests.test_centres_recovery import MANAGER1_AFM, NEW_PASSWORD, ask, link_in, outbox
+from tests.test_account_recovery import MANAGER1_AFM, NEW_PASSWORD, ask, link_in, outbox
 
 
 def signed_in(client) -> bool:

@@ -5,51 +5,19 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, g, redirect, request, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import LazyString, gettext
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
 from app import access, audit
 from app.csv_export import dotted, stream_rows
-from app.hardening import unexpected_message
+from app.hardening import guard_writes
 from app.errors import Refused  # noqa: F401 - FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 
 log = logging.getLogger(__name__)
-
-
-def _guarded(view, hook):
-    """FAB flashes `str(exception)` of a pre_* hook and of a failed save (F15): only a
-    `Refused` keeps its own (Greek) text; anything else is logged with the request id
-    and the person reads a Greek message quoting that id."""
-
-    def run(*args, **kwargs):
-        try:
-            return hook(*args, **kwargs)
-        except (Refused, HTTPException):
-            raise
-        except Exception:
-            view.datamodel.session.rollback()
-            log.exception("%s.%s failed (request %s)", view.__class__.__name__, hook.__name__,
-                          getattr(g, "request_id", "-"))
-            raise Refused(unexpected_message()) from None
-
-    return run
-
-
-def guard_writes(view) -> None:
-    """Wrap a CRUD view's write hooks and its datamodel's writes (see `_guarded`)."""
-    if getattr(view, "_writes_guarded", False):
-        return
-    for name in ("pre_add", "pre_update", "pre_delete"):
-        setattr(view, name, _guarded(view, getattr(view, name)))
-    datamodel = view.datamodel
-    for name in ("add", "edit", "delete", "delete_all"):
-        if name not in datamodel.__dict__:
-            setattr(datamodel, name, _guarded(view, getattr(datamodel, name)))
-    view._writes_guarded = True
 
 
 class BackofficeView(BaseView):
