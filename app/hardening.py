@@ -249,6 +249,9 @@ def install(app) -> None:
     from app import access
 
     access.check_declarations()  # refuse to start with a model nobody declared (fail closed)
+    if not app.config.get("PUBLIC_BASE_URL"):
+        # F6: links in mail come from configuration only, never from a request's Host.
+        raise RuntimeError("PUBLIC_BASE_URL is not set: the base of the links in mails (e.g. https://kse.example.gr)")
 
     @app.before_request
     def _request_id():

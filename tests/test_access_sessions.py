@@ -147,3 +147,26 @@ def test_f9_password_changes_are_audited_masked(app, login, db_session, secret):
     entry = db_session.scalars(select(AuditEntry).where(AuditEntry.table_name == "ab_user",
                                                         AuditEntry.action == "update")).one()
     assert json.loads(entry.changes)[secret] == ["***", "***"]
+
+
+def test_f6_reset_links_never_follow_the_host_header(app_factory):
+    app = app_factory(PUBLIC_BASE_URL="https://kse.example.gr")
+    from tests.conftest import CSRF_META
+
+    client = app.test_client()
+    forged = {"Host": "evil.example.com"}
+    token = CSRF_META.search(client.get("/recover/", headers=forged).get_data(as_text=True)).group(1)
+    client.post("/recover/", data={"kind": "afm", "number": MANAGER1_AFM, "csrf_token": token}, headers=forged)
+    url, _ = link_in(outbox(app)[-1])
+    assert url.startswith("https://kse.example.gr/recover/reset/")
+
+
+def test_f6_production_refuses_to_start_without_a_base_url(app_factory):
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        app_factory(PUBLIC_BASE_URL=None, APP_ENV="production")
+
+
+def test_f6_the_development_default_is_the_local_address():
+    import config
+
+    assert config.APP_ENV != "production" and config.PUBLIC_BASE_URL.startswith("http://127.0.0.1")
