@@ -366,6 +366,38 @@ def minutes_path(minutes: TeacherCouncilMinutes) -> Path:
     return upload_folder() / minutes.stored_name
 
 
+def active_content(reader) -> list[str]:
+    """What in a parsed PDF's catalogue, pages and annotations runs or carries content:
+    scripts, actions run on opening, embedded files (F10). A destination-only
+    /OpenAction (open at page 1) is harmless and allowed."""
+    found = []
+    root = reader.trailer["/Root"].get_object()
+    opening = root.get("/OpenAction")
+    if opening is not None and hasattr(opening.get_object(), "keys"):
+        found.append("/OpenAction")
+    if "/AA" in root:
+        found.append("/AA")
+    names = root.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        found += [key for key in ("/JavaScript", "/EmbeddedFiles") if key in names]
+    acroform = root.get("/AcroForm")
+    if acroform is not None and "/XFA" in acroform.get_object():
+        found.append("/XFA")
+    for page in reader.pages:
+        if "/AA" in page:
+            found.append("/AA")
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") in ("/FileAttachment", "/RichMedia", "/Movie", "/Sound"):
+                found.append(str(annotation.get("/Subtype")))
+            action = annotation.get("/A")
+            if action is not None and action.get_object().get("/S") in ("/JavaScript", "/Launch", "/ImportData",
+                                                                         "/SubmitForm", "/RichMediaExecute"):
+                found.append(str(action.get_object().get("/S")))
+    return found
+
+
 def _validated_pdf(stream, max_bytes: int) -> tuple[int, int]:
     """(size, page count) of an uploaded PDF, or Refused with the reason."""
     stream.seek(0, os.SEEK_END)
@@ -386,11 +418,20 @@ def _validated_pdf(stream, max_bytes: int) -> tuple[int, int]:
             raise Refused(_l("Password-protected PDF files are not accepted."))
         pages = len(reader.pages)
         reader.pages[0].extract_text()  # the first page must really parse
+        active = active_content(reader)
     except Refused:
         raise
     except Exception as exc:  # pypdf raises many kinds on broken files
         log.info("rejected broken PDF: %r", exc)
         raise Refused(_l("The PDF file is damaged or cannot be read.")) from None
+    stream.seek(0)
+    active = active or rules.active_pdf_names(stream.read())
+    if active:
+        # Review F10: minutes are read by staff and the help desk; a PDF that runs code
+        # or carries files is refused.
+        log.info("rejected PDF with active content: %s", ", ".join(active))
+        raise Refused(_l("PDF files with scripts, automatic actions or embedded files are not accepted; "
+                         "print the minutes to a plain PDF and upload it again."))
     if pages < 1:
         raise Refused(_l("The PDF file has no pages."))
     return size, pages
