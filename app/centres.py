@@ -35,9 +35,12 @@ CHUNK = 64 * 1024
 
 
 def centre_by_code(session: Session, code: str | None) -> Centre | None:
-    """The centre an Admin names by its code in a form (no 10,000-row selects)."""
+    """The centre a form names by its code (no 10,000-row selects), among the centres
+    the user may see: "no such centre" and "not yours" are one answer (review F11)."""
     code = (code or "").strip()
-    return session.scalars(select(Centre).where(Centre.code == code)).first() if code else None
+    if not code:
+        return None
+    return session.scalars(select(Centre).where(Centre.code == code, access.row_clause(Centre))).first()
 
 
 # --- the Admin's and the manager's forms (FAB's add/edit/delete hooks call these) -------------
@@ -62,6 +65,11 @@ def centre_from_form(session: Session, code: str | None) -> Centre | None:
     return centre
 
 
+def _room_by_code(session: Session, centre: Centre, code: str) -> Room | None:
+    return session.scalars(select(Room).where(Room.centre_id == centre.id, Room.code == code,
+                                              access.row_clause(Room))).first()
+
+
 def room_from_form(session: Session, centre_code: str | None, room_code: str | None) -> Room | None:
     """The room the Admin names by centre code and room code (None: a manager's form)."""
     centre = centre_from_form(session, centre_code)
@@ -69,7 +77,7 @@ def room_from_form(session: Session, centre_code: str | None, room_code: str | N
         return None
     code = (room_code or "").strip()
     with session.no_autoflush:
-        room = session.scalars(select(Room).where(Room.centre_id == centre.id, Room.code == code)).first()
+        room = _room_by_code(session, centre, code)
     if room is None:
         refuse(session, _l("Centre %(centre)s has no room %(room)s."), centre=centre.code, room=code)
     return room
