@@ -208,13 +208,52 @@ def unexpected_message() -> str:
                    id=getattr(g, "request_id", "-"))
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TEXT_MAX = 10_000  # a Text column without a length: still not a place for megabytes
+INTEGER_RANGE = (-(2**31), 2**31 - 1)  # PostgreSQL's integer
+
+
+def check_values(item, labels=None) -> None:
+    """Review F16: every value of a row against its column and the model's declared
+    ranges (`__value_ranges__`), whatever the form let through: no control characters
+    (NUL…), no text longer than the column, numbers in range; a blank unique optional
+    identifier (Α.Φ.Μ., Α.Μ.) is stored as none, not as "" (which would collide)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    labels = labels or {}
+    model = type(item)
+    ranges = getattr(model, "__value_ranges__", {})
+    for attr in sa_inspect(model).column_attrs:
+        column, key = attr.columns[0], attr.key
+        value = getattr(item, key, None)
+        label = str(labels.get(key, key))
+        if isinstance(value, str):
+            if CONTROL_CHARACTERS.search(value):
+                raise Refused(_l("%(label)s: the text contains characters that are not allowed."), field=key,
+                              label=label)
+            limit = getattr(column.type, "length", None) or TEXT_MAX
+            if len(value) > limit:
+                raise Refused(_l("%(label)s: at most %(max)s characters."), field=key, label=label, max=limit)
+            if column.unique and column.nullable and not value.strip():
+                setattr(item, key, None)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            low, high = ranges.get(key, INTEGER_RANGE)
+            if not low <= value <= high:
+                raise Refused(_l("%(label)s: a number from %(min)s to %(max)s."), field=key, label=label,
+                              min=low, max=high)
+
+
 def _guarded(view, hook):
     """FAB flashes `str(exception)` of a pre_* hook and of a failed save (F15): only a
     `Refused` keeps its own (Greek) text; anything else is logged with the request id
     and the person reads a Greek message quoting that id."""
 
+    checks_values = hook.__name__ in ("pre_add", "pre_update")
+
     def run(*args, **kwargs):
         try:
+            if checks_values:
+                check_values(args[0], getattr(view, "label_columns", None))
             return hook(*args, **kwargs)
         except (Refused, HTTPException):
             raise

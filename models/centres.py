@@ -163,6 +163,7 @@ class Workstation(Audited, CentreOwned, Timestamped, Model):
     """A workstation of a room with its technical specs. K-1: an uncertified workstation
     cannot be used in training; only the Admin certifies. Owned through its room."""
 
+    __value_ranges__ = {"ram_gb": (1, 4096), "disk_gb": (1, 1_000_000)}  # F16: sizes in GB, never negative
     __tablename__ = "workstation"
     __table_args__ = (UniqueConstraint("room_id", "inventory_code", name="uq_workstation_room_code"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
