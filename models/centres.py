@@ -10,8 +10,8 @@ from typing import NamedTuple
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, func, select)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from models.mixins import Audited, CentreOwned, ReferenceData, Timestamped, utcnow
@@ -303,6 +303,10 @@ class StaffSubmission(Audited, CentreOwned, Model):
     __tablename__ = "staff_submission"
     __table_args__ = (
         UniqueConstraint("centre_id", "training_period_id", "attempt", name="uq_staff_submission_attempt"),
+        # Review F7: at most one final (not reopened) submission per centre and period,
+        # whatever two workers computed as their attempt numbers.
+        Index("uq_staff_submission_final", "centre_id", "training_period_id", unique=True,
+              sqlite_where=text("reopened_at IS NULL"), postgresql_where=text("reopened_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
