@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
-from wtforms.validators import ValidationError
 
 from app.audit import new_request_id
 from app.errors import Refused
@@ -151,38 +150,6 @@ def validate_api_query() -> None:
         raise _bad(gettext("Invalid query argument.")) from None
 
 
-def _patch_enum_field() -> None:
-    """FAB's EnumField looks a posted value up in the enum unchecked: an unknown value
-    is a KeyError (500). WTForms turns a ValueError into "invalid choice" (F4)."""
-    from flask_appbuilder.fields import EnumField
-
-    if getattr(EnumField, "_backoffice_checked", False):
-        return
-    original = EnumField.process_formdata
-
-    def process_formdata(self, valuelist):
-        try:
-            original(self, valuelist)
-        except KeyError:
-            self.data = None
-            raise ValueError(gettext("Not a valid choice.")) from None
-
-    original_pre_validate = EnumField.pre_validate
-
-    def pre_validate(self, form):
-        # FAB raises a bare ValueError, which WTForms 3 no longer takes for a field error.
-        try:
-            original_pre_validate(self, form)
-        except ValidationError:
-            raise
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-    EnumField.process_formdata = process_formdata
-    EnumField.pre_validate = pre_validate
-    EnumField._backoffice_checked = True
-
-
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -299,7 +266,6 @@ def install(app) -> None:
     app.before_request(validate_list_args)
     app.before_request(validate_fab_endpoints)
     app.before_request(validate_api_query)
-    _patch_enum_field()
 
     @app.after_request
     def _headers(response):
