@@ -105,7 +105,10 @@ def row_clause(model, user=None) -> ColumnElement[bool]:
     if ReferenceData in kinds:
         return true()  # regions, calls: the view permission decides
     if SystemRecord in kinds:
-        return true() if roles & set(getattr(model, "__row_roles__", ())) else false()
+        if roles & set(getattr(model, "__row_roles__", ())):
+            return true()
+        owner = getattr(model, "__row_owner__", None)  # e.g. a job: whoever started it
+        return getattr(model, owner) == user.id if owner and getattr(user, "id", None) else false()
     clauses = []
     if issubclass(model, CentreOwned) and CENTRE_MANAGER in roles and user.centre_id:
         clauses.append(model.centre_clause(user.centre_id))
@@ -132,9 +135,10 @@ def is_visible(obj, session, user=None) -> bool:
     return session.execute(stmt).first() is not None
 
 
-def get_scoped(session, model, pk, user=None):
+def get_scoped(session, model, pk, user=None, *, scope: bool = True):
     """The row of `model` with primary key `pk` if `user` (default: current) may see it,
-    else None. A malformed key is "not found" as well."""
+    else None. A malformed key is "not found" as well. `scope=False`: only the key check
+    and existence (for callers that apply their own filters)."""
     (pk_col,) = inspect(model).primary_key
     try:
         key = pk_col.type.python_type(pk)
@@ -142,7 +146,8 @@ def get_scoped(session, model, pk, user=None):
         return None
     if isinstance(key, int) and not -(2**63) < key < 2**63:
         return None  # larger than any database integer
-    return session.scalars(select(model).where(pk_col == key, row_clause(model, user))).first()
+    stmt = select(model).where(pk_col == key)
+    return session.scalars(stmt.where(row_clause(model, user)) if scope else stmt).first()
 
 
 def get_scoped_or_404(session, model, pk, user=None):

@@ -16,7 +16,7 @@ import re
 from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
@@ -313,6 +313,9 @@ def install(app) -> None:
         # A value the database rejects (e.g. text in a numeric filter, a number larger
         # than the column) is the client's error.
         app.extensions["sqlalchemy"].session.rollback()
+        if isinstance(exc, IntegrityError):  # e.g. a second copy of a role under the same name
+            log.warning("refused by a constraint (request %s): %s", getattr(g, "request_id", "-"), exc.orig)
+            return _error_page(409)
         if isinstance(exc, DataError) or isinstance(getattr(exc, "orig", None), (ValueError, TypeError, OverflowError)):
             return _error_page(400)
         log.exception("database error (request %s)", getattr(g, "request_id", "-"))

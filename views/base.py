@@ -81,7 +81,14 @@ class BackofficeModelView(ModelView):
 
     # --- actions: POST only, every row re-checked ------------------------------------
     def _scoped_get(self, pk):
-        return access.get_scoped_or_404(self.datamodel.session, self.datamodel.obj, pk)
+        """The row through this view's base filters (the row scope, or a view's own
+        stricter filter); 404 for a malformed key, a missing row or another owner's."""
+        if access.get_scoped(self.datamodel.session, self.datamodel.obj, pk, scope=False) is None:
+            abort(404)
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
 
     def _check_action(self, name: str) -> None:
         if name not in self.actions:
