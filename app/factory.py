@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     import models  # noqa: F401 - registers every table before FAB and Alembic look
-    from app import audit, hardening
+    from app import audit, hardening, ui
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
     from views import register_views
@@ -57,5 +57,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
     hardening.install(app)
+    ui.install(app)
     register_cli(app)
     return app

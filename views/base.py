@@ -12,7 +12,7 @@ from flask_babel import LazyString, gettext, lazy_gettext as _l
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
-from app import access, audit
+from app import access, audit, formatting
 from app.csv_export import dotted, stream_rows
 from app.errors import Refused  # noqa: F401 - FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 
@@ -61,6 +61,9 @@ class BackofficeModelView(ModelView):
                 for attr in rel_attrs:
                     getattr(self, attr).setdefault(rel.key, [access.ROW_SCOPE])
         super().__init__(**kwargs)
+        # Every shown value in Greek: enum labels, "—", local times (app.formatting).
+        self.formatters_columns = formatting.column_formatters(
+            self.datamodel.obj, [*self.list_columns, *self.show_columns], self.formatters_columns)
 
     # --- writes: force owner, refuse out-of-scope references --------------------------
     def _check_writable(self, item):
