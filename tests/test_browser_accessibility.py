@@ -21,7 +21,7 @@ from tests.conftest import browser_login
 pytestmark = pytest.mark.browser
 
 ROLES = ["admin", "helpdesk", "manager1", "committee", "evaluator1", "grader"]
-MAX_PAGES = 80  # per role: a guard against a crawl that never ends, far above today's count
+MAX_PAGES = 150  # per role: a guard against a crawl that never ends, far above today's count
 BLOCKING = ("critical", "serious")
 SKIP = re.compile(r"/(logout|lang|export|download|delete|action|action_post|bundle|verifier|pdf|file|api|swagger)(/|$)"
                   r"|\.(csv|pdf|json|py|zip)$|/static/")
@@ -63,6 +63,9 @@ def crawl_and_audit(page, base: str) -> tuple[list[str], dict[str, list]]:
             continue
         seen_shapes.add(shape(path))
         response = page.goto(path)
+        if response is not None and response.status >= 500:
+            problems[path] = [{"rule": "server-error", "impact": "critical", "help": str(response.status)}]
+            continue
         if response is None or response.status >= 400 or urlsplit(page.url).path.startswith("/login"):
             continue
         visited.append(path)
