@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from flask import current_app, request, session
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from app import formatting
+
+
+# The manual's third menu level (seed 000: «Διαχείριση πόρων ΚΣΕ → Αίθουσες → Διαχείριση
+# Αιθουσών»): a heading inside a category's dropdown, by menu item name. FAB's menu has
+# two levels; the heading groups the items that follow it.
+MENU_GROUPS = {
+    "Rooms": _l("Menu group: rooms"), "Workstations": _l("Menu group: rooms"),
+    "Coordinators": _l("Menu group: coordination staff"),
+    "Technical managers": _l("Menu group: technical managers"),
+    "Staff final submission": _l("Menu group: final submission"),
+    "Staff submissions": _l("Menu group: final submission"),
+}
+
+
+def menu_group(name: str) -> str | None:
+    group = MENU_GROUPS.get(name)
+    return str(group) if group is not None else None
 
 
 def _menu_trail():
@@ -44,6 +62,8 @@ def breadcrumbs(title=None) -> list[tuple[str, str | None]]:
     if category is not None:
         crumbs.append((gettext(str(category.label)), None))
     if item is not None:
+        if menu_group(item.name):
+            crumbs.append((menu_group(item.name), None))
         crumbs.append((gettext(str(item.label)), item.get_url()))
     if title and str(title) != (crumbs[-1][0] if len(crumbs) > 1 else None):
         crumbs.append((str(title), None))
@@ -53,7 +73,7 @@ def breadcrumbs(title=None) -> list[tuple[str, str | None]]:
 def install(app) -> None:
     formatting.install(app)
     app.jinja_env.globals.update(page_lang=page_lang, page_title=page_title, breadcrumbs=breadcrumbs,
-                                  active_filters=active_filters)
+                                  active_filters=active_filters, menu_group=menu_group)
 
 
 def active_filters() -> list[tuple[str, str]]:

@@ -91,7 +91,7 @@ def test_centre_manager_from_login_to_the_open_call_and_staff(page):
     page.wait_for_load_state()
     check_page(page, titles)
     assert page.locator("#breadcrumbs a", has_text="Αρχική").count() == 1
-    open_menu(page, "Προσωπικό συντονισμού")
+    open_menu(page, "Διαχείριση Προσωπικού Συντονισμού")
     check_page(page, titles)
 
 
@@ -141,3 +141,11 @@ def test_registry_roles_reach_their_first_list_and_record(page, username):
         show.first.click()
         page.wait_for_load_state()
         check_page(page, titles)
+
+
+@pytest.mark.parametrize("shown", ["Κατάσταση: active", "Ημερομηνία: None", "Στις 24/11/2026 15:00:07",
+                                   "Επίπεδο: A", "Record Count: 3", "2026-11-24"])
+def test_the_page_check_catches_english_and_raw_values(page, shown):
+    page.set_content(f"<html><head><title>Σελίδα · ΚΣΕ</title></head><body><p>{shown}</p></body></html>")
+    with pytest.raises(AssertionError):
+        check_page(page)
