@@ -323,6 +323,13 @@ def check_call_change(session, call: Call) -> None:
         raise _refusal(problems)
 
 
+def undeletable_call_ids(session) -> set[int]:
+    """Calls that check_call_delete refuses (applications, or the lottery ran): their
+    «Διαγραφή» is not offered."""
+    return set(session.scalars(select(Call.id).where(Call.lottery_run_at.is_not(None)))) | set(
+        session.scalars(select(Application.call_id).distinct()))
+
+
 def check_call_delete(session, call: Call) -> None:
     if call.lottery_run_at or session.scalar(select(func.count(Application.id))
                                              .where(Application.call_id == call.id)):

@@ -103,3 +103,22 @@ def test_the_lottery_job_queues_the_result_mails(app, login):
         kinds = {j.kind: j.state.value for j in app.appbuilder.session.scalars(select(Job))}
         app.appbuilder.session.remove()
     assert kinds == {"lottery": "succeeded", "lottery_mail": "succeeded"}
+
+
+def test_a_call_with_applications_offers_no_delete(app, login):
+    """No action offered that the state forbids: the demo calls have applications (one
+    also its lottery) and cannot be deleted, so their rows show no «Διαγραφή»; a new
+    empty call still can."""
+    from app import calls as service
+    from models.calls import Call
+
+    admin = login("admin")
+    html = admin.get("/callview/list/").get_data(as_text=True)
+    with app.app_context():
+        session = app.appbuilder.session
+        ids = session.scalars(select(Call.id)).all()
+        forbidden = service.undeletable_call_ids(session)
+        session.remove()
+    assert forbidden and forbidden <= set(ids)
+    for pk in ids:
+        assert (f"/callview/delete/{pk}" in html) == (pk not in forbidden), pk

@@ -118,6 +118,11 @@ class CallView(BackofficeModelView):
         super().pre_update(item)
         service.check_call_change(self.datamodel.session, item)
 
+    def _get_list_widget(self, *args, **kwargs):
+        # No «Διαγραφή» on a call the state forbids deleting (applications, lottery run).
+        kwargs["undeletable"] = service.undeletable_call_ids(self.datamodel.session)
+        return super()._get_list_widget(*args, **kwargs)
+
     def pre_delete(self, item):
         super().pre_delete(item)
         service.check_call_delete(self.datamodel.session, item)
