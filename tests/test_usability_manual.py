@@ -122,3 +122,21 @@ def test_a_call_with_applications_offers_no_delete(app, login):
     assert forbidden and forbidden <= set(ids)
     for pk in ids:
         assert (f"/callview/delete/{pk}" in html) == (pk not in forbidden), pk
+
+
+def test_staff_changes_are_open_while_a_call_of_the_period_accepts_applications(login, db_session):
+    """Manual 5 (K-2): the manager edits the staff «για το χρονικό διάστημα που
+    υποβάλλονται προτάσεις στο πλαίσιο της εκάστοτε Πρόσκλησης»: with the Admin's staff
+    window closed, the open demo call of the period still opens the staff list; once the
+    call closes too, the list is read-only."""
+    import datetime as dt
+
+    from tests.centres_support import close_calls, set_window
+
+    set_window(db_session, opens=dt.timedelta(days=-30), closes=dt.timedelta(minutes=-1))
+    manager = login("manager1")
+    html = manager.get("/coordinatorview/list/").get_data(as_text=True)
+    assert 'id="staff-readonly"' not in html and "/coordinatorview/add" in html
+    close_calls(db_session)
+    html = manager.get("/coordinatorview/list/").get_data(as_text=True)
+    assert 'id="staff-readonly"' in html and "/coordinatorview/add" not in html
