@@ -293,12 +293,24 @@ def check_new_call(session, call: Call) -> None:
         raise Refused(gettext("The call must close after it opens."))
     if problems:
         raise _refusal(problems[:1])
+    check_declarations(call)
+
+
+def check_declarations(call: Call) -> None:
+    """K-5, manual 4.3: a call carries the declarations (Annex Γ) every centre accepts
+    («Συμφωνώ») before «Καταχώριση επιλογών»; a call without any is refused."""
+    if not call.declaration_list():
+        raise Refused(gettext("Give the call's declarations (Annex Γ), one per line: each centre accepts them "
+                              "before saving its choices."), field="declarations")
 
 
 def check_call_change(session, call: Call) -> None:
     """K-4, lottery.md: what may change depends on the phase the call was in before this
     edit (FAB has already copied the form into the row; its history has the old values).
     A refusal rolls the edit back."""
+    if not call.declaration_list():
+        session.rollback()
+        check_declarations(call)
     state = inspect(call)
     changed = {attr.key for attr in state.mapper.column_attrs
                if state.attrs[attr.key].history.has_changes()

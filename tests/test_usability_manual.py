@@ -140,3 +140,36 @@ def test_staff_changes_are_open_while_a_call_of_the_period_accepts_applications(
     close_calls(db_session)
     html = manager.get("/coordinatorview/list/").get_data(as_text=True)
     assert 'id="staff-readonly"' in html and "/coordinatorview/add" not in html
+
+
+def test_a_call_needs_its_declarations(login, app):
+    """Manual 4.3 (K-5): the declarations (Annex Γ) accompany every call and must be
+    accepted before «Καταχώριση επιλογών»: a call without any is refused, on creation and
+    on edit."""
+    import datetime as dt
+
+    from models.calls import Call
+    from models.centres import TrainingPeriod
+
+    with app.app_context():
+        session = app.appbuilder.session
+        period_id = session.scalar(select(TrainingPeriod.id))
+        call_id = session.scalar(select(Call.id).where(Call.code == "B2-DEMO-OPEN"))
+        session.remove()
+    admin = login("admin")
+    now = dt.datetime.now()
+    form = {"code": "B2-NO-DECL", "title": "Χωρίς δηλώσεις", "training_period": str(period_id),
+            "opens_at": f"{now + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S}",
+            "closes_at": f"{now + dt.timedelta(days=30):%Y-%m-%d %H:%M:%S}",
+            "required_clusters": "13", "max_programmes_per_centre": "2", "declarations": "  \n "}
+    refused = admin.post_form("/callview/add", form, page="/callview/add", follow_redirects=True)
+    assert "δηλώσεις" in text_of(refused.get_data(as_text=True))
+    with app.app_context():
+        assert app.appbuilder.session.scalar(select(Call.id).where(Call.code == "B2-NO-DECL")) is None
+        app.appbuilder.session.remove()
+    form["declarations"] = "Το ΚΣΕ πληροί τις τεχνικές προδιαγραφές του Παραρτήματος Γ."
+    assert admin.post_form("/callview/add", form, page="/callview/add").status_code == 302
+    with app.app_context():
+        new = app.appbuilder.session.scalar(select(Call).where(Call.code == "B2-NO-DECL"))
+        assert new is not None and new.declaration_list()
+        app.appbuilder.session.remove()
