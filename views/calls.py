@@ -41,7 +41,7 @@ CALL_LABELS = {
     "required_clusters": _l("Required clusters"),
     "max_programmes_per_centre": _l("Maximum programmes per centre"),
     "declarations": _l("Declarations (one per line)"),
-    "lottery_run_at": _l("Lottery run at (UTC)"),
+    "lottery_run_at": _l("Lottery run at"),
     "lottery_bundle_sha256": _l("Lottery bundle SHA-256"),
 }
 APPLICATION_LABELS = {
@@ -52,7 +52,7 @@ APPLICATION_LABELS = {
     "centre.code": _l("Centre code"),
     "centre.name": _l("Name"),
     "status": _l("Status"),
-    "submitted_at": _l("Submitted at (UTC)"),
+    "submitted_at": _l("Submitted at"),
     "random_number": _l("Random number"),
     "ticket": _l("Lottery ticket"),
     "a2_sha256": _l("SHA-256 of Form A2"),
