@@ -12,7 +12,9 @@ from tests.test_usability_home import text_of
 def test_login_page_says_eisodos_and_recover_credentials(client):
     """Manual 4.1: «Είσοδος» (not «Σύνδεση») and «Ανάκτηση Κωδικών»; FAB's Greek had
     «των κωδικό πρόσβασης»."""
-    body = text_of(client.get("/login/").get_data(as_text=True))
+    html = client.get("/login/").get_data(as_text=True)
+    assert "<title>Είσοδος · " in html
+    body = text_of(html)
     assert "Είσοδος" in body and "Ανάκτηση κωδικών" in body
     assert "Σύνδεση" not in body and "των κωδικό" not in body
 
