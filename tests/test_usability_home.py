@@ -50,3 +50,18 @@ def test_helpdesk_searches_centres_people_and_codes(login):
 def test_search_is_not_offered_to_a_centre_manager(login):
     html = login("manager1").get("/?q=KSE00002").get_data(as_text=True)
     assert 'id="home-q"' not in html and "KSE00002" not in text_of(html)
+
+
+def test_greek_messages_carry_no_rule_ids():
+    """Rule ids (K-6, E-7) are for the code and the tests, not for the people reading a
+    message."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parent.parent / "translations" / "el" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    strings = [s for m in catalogue if m.id for s in (m.string if isinstance(m.string, tuple) else (m.string,))]
+    assert len(strings) > 300
+    assert [s for s in strings if re.search(r"\b[KE]-\d+\b", s)] == []
