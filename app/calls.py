@@ -590,8 +590,8 @@ def lottery_result_text(session: Session, call: Call, centre: Centre) -> str:
     if won:
         lines.append(gettext("Your centre was selected to carry out these training programmes:"))
         for a in won:
-            area = (gettext("Prefecture %(name)s", name=a.prefecture.name_el) if a.category == "IIa"
-                    else gettext("Region %(name)s", name=a.region.name_el))
+            area = (gettext("Prefecture %(name)s", name=a.prefecture.name_el) if a.prefecture is not None
+                    else gettext("Region %(name)s", name=a.region.name_el if a.region is not None else "—"))
             lines.append(f"- {a.cluster.code} ({gettext('category')} {'ΙΙa' if a.category == 'IIa' else 'ΙΙb'}, {area})")
     else:
         lines.append(gettext("Your centre was not selected for any training programme in this call."))
@@ -616,11 +616,11 @@ def notify_lottery_results(session: Session, call_id: int, progress=None) -> int
     managers: dict[int, list[str]] = {}
     for user in session.scalars(select(User).where(User.centre_id.in_(centre_ids), User.active.is_(True))):
         if user.email and any(r.name == CENTRE_MANAGER for r in user.roles):
-            managers.setdefault(user.centre_id, []).append(user.email)
+            managers.setdefault(int(user.centre_id), []).append(user.email)
     sent = 0
     subject = gettext("Lottery result: %(call)s", call=call.title)
     for done, centre_id in enumerate(centre_ids, 1):
-        centre = session.get(Centre, centre_id)
+        centre = session.get_one(Centre, centre_id)
         recipients = managers.get(centre_id) or ([centre.email] if centre.email else [])
         if recipients:
             mail.send_mail(", ".join(recipients), subject, lottery_result_text(session, call, centre))

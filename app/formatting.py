@@ -54,7 +54,7 @@ def format_datetime(value: dt.datetime | None, wall_clock: bool = False) -> str:
     if not wall_clock:
         from app.clock import local_zone
 
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         value = aware.astimezone(local_zone())
     return value.strftime(DATETIME_FORMAT)
 
@@ -68,7 +68,7 @@ def format_number(value, digits: int | None = None) -> str:
     (codes, years and counts read better without grouping)."""
     if value is None:
         return EMPTY
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, (bool, int)):
         return str(value)
     if digits is not None:
         value = round(decimal.Decimal(str(value)), digits)

@@ -142,7 +142,7 @@ def admin_panels(session) -> list[dict]:
     from models.audit import AuditEntry
     from models.calls import Call
 
-    since = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=1)
+    since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)
     changes = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.at >= since)) or 0
     last = session.scalars(select(Call).where(Call.lottery_run_at.is_not(None))
                            .order_by(Call.lottery_run_at.desc()).limit(1)).first()

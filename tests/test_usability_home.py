@@ -1,6 +1,5 @@
 """Role home pages (app.home): each role lands on what it must do next; the help desk's
 search; formatting of values people see (app.formatting)."""
-import datetime as dt
 import re
 
 import pytest

@@ -156,7 +156,6 @@ def test_a_call_needs_its_declarations(login, app):
     with app.app_context():
         session = app.appbuilder.session
         period_id = session.scalar(select(TrainingPeriod.id))
-        call_id = session.scalar(select(Call.id).where(Call.code == "B2-DEMO-OPEN"))
         session.remove()
     admin = login("admin")
     now = dt.datetime.now()
