@@ -168,13 +168,20 @@ def staff_identifier_taken(session: Session, centre_id: int | None, field: str, 
 
 
 def current_staff_period(session: Session, now: dt.datetime | None = None) -> TrainingPeriod | None:
-    """K-2: the training period whose staff window is open now (the latest opened, if
-    the Admin made windows overlap)."""
+    """K-2, manual 5: the training period whose staff changes are open now – while a call
+    of the period accepts applications («για το χρονικό διάστημα που υποβάλλονται
+    προτάσεις στο πλαίσιο της εκάστοτε Πρόσκλησης»), or while the staff window the Admin
+    set for it is open (the latest, if several)."""
+    from sqlalchemy import and_, exists, or_
+
+    from models.calls import Call
+
     now = now or local_now()
+    call_open = exists().where(Call.training_period_id == TrainingPeriod.id, Call.opens_at <= now, Call.closes_at > now)
     return session.scalars(
         select(TrainingPeriod)
-        .where(TrainingPeriod.staff_opens_at <= now, TrainingPeriod.staff_closes_at >= now)
-        .order_by(TrainingPeriod.staff_opens_at.desc(), TrainingPeriod.id.desc())
+        .where(or_(and_(TrainingPeriod.staff_opens_at <= now, TrainingPeriod.staff_closes_at >= now), call_open))
+        .order_by(TrainingPeriod.starts_on.desc(), TrainingPeriod.id.desc())
         .limit(1)
     ).first()
 

@@ -13,7 +13,7 @@ from flask_babel import LazyString, gettext
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
-from app import access, audit
+from app import access, audit, formatting
 from app.csv_export import dotted, stream_rows
 from app.errors import Refused  # FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 from app.hardening import guard_writes
@@ -57,6 +57,9 @@ class BackofficeModelView(ModelView):
         access.scope_related_fields(self, ("add_form_query_rel_fields", "edit_form_query_rel_fields",
                                            "search_form_query_rel_fields"))
         super().__init__(**kwargs)
+        # Every shown value in Greek: enum labels, "—", local times (app.formatting).
+        self.formatters_columns = formatting.column_formatters(
+            self.datamodel.obj, [*self.list_columns, *self.show_columns], self.formatters_columns)
 
     def _init_properties(self):
         super()._init_properties()
