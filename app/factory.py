@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     import models  # noqa: F401 - registers every table before FAB and Alembic look
-    from app import audit, fab_adapter, hardening
+    from app import audit, fab_adapter, hardening, ui
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
     from views import register_views
@@ -65,6 +65,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         _limit_request_bodies(app, appbuilder)
     hardening.install(app)
     ops.install(app)
+    ui.install(app)
     register_cli(app)
     from app import jobs
 
