@@ -22,12 +22,7 @@ KINDS = SCOPED_KINDS + (ReferenceData, SystemRecord)
 # Models of libraries (FAB's security tables) cannot take a mixin: their ownership is
 # declared here by table name. Users, roles and permissions are the Admin's (and the
 # help desk reads them, K-11); nobody else lists them, not even as related choices (F1).
-DECLARED_BY_TABLE: dict[str, type] = {
-    table: SystemRecord
-    for table in ("ab_user", "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view",
-                  "ab_register_user", "ab_group", "ab_api_key", "ab_user_role", "ab_permission_view_role",
-                  "ab_user_group", "ab_group_role")
-}
+DECLARED_BY_TABLE: dict[str, type] = dict.fromkeys(("ab_user", "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_register_user", "ab_group", "ab_api_key", "ab_user_role", "ab_permission_view_role", "ab_user_group", "ab_group_role"), SystemRecord)
 
 
 class UndeclaredOwnership(RuntimeError):

@@ -33,7 +33,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import access, audit, jobs
 from app.errors import Refused
 from app.clock import local_now, local_to_utc, utc_to_local  # noqa: F401 - the views use them through this module
-from app.errors import Refused
 from app.rules import annex_a, expression, lottery, sealing
 from app.rules.expression import Phase, Problem, _l
 from models.calls import (

@@ -382,7 +382,7 @@ def minutes_path(minutes: TeacherCouncilMinutes) -> Path:
     return upload_folder() / minutes.stored_name
 
 
-def active_content(reader) -> list[str]:
+def active_content(reader: Any) -> list[str]:  # a pypdf PdfReader (its objects are untyped dicts)
     """What in a parsed PDF's catalogue, pages and annotations runs or carries content:
     scripts, actions run on opening, embedded files (F10). A destination-only
     /OpenAction (open at page 1) is harmless and allowed."""

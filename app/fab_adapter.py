@@ -55,7 +55,7 @@ def _check_enum_choices() -> None:
         return
     original = EnumField.process_formdata
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self: EnumField, valuelist: list[Any]) -> None:
         try:
             original(self, valuelist)
         except KeyError:
@@ -64,7 +64,7 @@ def _check_enum_choices() -> None:
 
     original_pre_validate = EnumField.pre_validate
 
-    def pre_validate(self, form):
+    def pre_validate(self: EnumField, form: Any) -> None:
         # FAB raises a bare ValueError, which WTForms 3 no longer takes for a field error.
         try:
             original_pre_validate(self, form)

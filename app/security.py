@@ -11,7 +11,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView, SimpleFormView, UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField

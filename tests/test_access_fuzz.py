@@ -82,7 +82,7 @@ class Fuzzer:
             key = self.rng.choice(keys)
             if key == "q":
                 args[key] = self.rng.choice(API_Q)
-            elif key.startswith("_oc") or key.startswith("x_oc"):
+            elif key.startswith(("_oc", "x_oc")):
                 args[key] = self.rng.choice(list(getattr(view, "order_columns", None) or []) + VALUES[-12:])
             else:
                 args[key] = self.value()
