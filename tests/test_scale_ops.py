@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 
 def test_health_answers_without_login(app, tmp_path, app_factory):
@@ -23,10 +24,11 @@ def test_json_logs_carry_the_request_id(app):
     from app.ops import JsonFormatter
 
     formatter = JsonFormatter()
-    with app.test_request_context("/callview/list/", headers={"X-Request-ID": "abc123"}):
+    request_id = uuid.uuid4().hex  # a proxy's id in the accepted (UUID) form
+    with app.test_request_context("/callview/list/", headers={"X-Request-ID": request_id}):
         app.preprocess_request()
         record = logging.LogRecord("backoffice.access", logging.INFO, __file__, 1, "GET %s", ("/x",), None)
         record.status = 200
         entry = json.loads(formatter.format(record))
-    assert entry["request_id"] == "abc123" and entry["message"] == "GET /x" and entry["status"] == 200
+    assert entry["request_id"] == request_id and entry["message"] == "GET /x" and entry["status"] == 200
     assert entry["level"] == "INFO" and entry["path"] == "/callview/list/"
