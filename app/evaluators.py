@@ -27,11 +27,11 @@ from app.clock import local_now
 from app.errors import Refused
 from app.rules import evaluators as rules
 from app.rules.identifiers import afm_is_valid
-from models.evaluators import (CentreRelationKind, DegreeKind, Evaluator, EvaluatorCentreRelation,
-                               EvaluatorCofundedExperience, EvaluatorDegree, EvaluatorFieldPreference,
+from models.evaluators import (CentreRelationKind, DegreeKind, DocumentKind, EmploymentForm, Evaluator,
+                               EvaluatorCentreRelation, EvaluatorCofundedExperience, EvaluatorDegree, EvaluatorFieldPreference,
                                EvaluatorGroupPreference, EvaluatorLanguage, EvaluatorPostgraduate,
                                EvaluatorProfessionalExperience, EvaluatorRegionPreference, EvaluatorStatus,
-                               EvaluatorStatusChange, EvaluatorTraining, LanguageLevel, PostgraduateLevel,
+                               EvaluatorStatusChange, EvaluatorTraining, Gender, LanguageLevel, PostgraduateLevel,
                                ProtocolCounter, RegistrationRequest, ScoringTable, SupportingDocument,
                                Verification)
 from models.mixins import utcnow
@@ -75,8 +75,48 @@ POSTCODE = re.compile(r"^\d{5}$")
 PHONE = re.compile(r"^\+?[0-9 ]{10,15}$")
 
 
-def status_label(status: EvaluatorStatus | None) -> str:
-    return str(STATUS_LABELS[status]) if status is not None else "—"
+ENUM_LABELS = {
+    Gender: {Gender.male: _l("Male"), Gender.female: _l("Female")},
+    EmploymentForm: {EmploymentForm.employer: _l("Employer"), EmploymentForm.employee: _l("Employee"),
+                     EmploymentForm.self_employed: _l("Self-employed")},
+    Verification: {Verification.pending: _l("Pending"), Verification.confirmed: _l("Confirmed"),
+                   Verification.recoded: _l("Re-coded by the committee"),
+                   Verification.not_confirmed: _l("Not confirmed")},
+    DegreeKind: {DegreeKind.aei: _l("University (ΑΕΙ)"), DegreeKind.tei: _l("Technological institute (ΤΕΙ)"),
+                 DegreeKind.foreign: _l("Foreign institution")},
+    PostgraduateLevel: {PostgraduateLevel.master: _l("Master's"), PostgraduateLevel.phd: _l("Doctorate")},
+    LanguageLevel: {LanguageLevel.excellent: _l("Excellent"), LanguageLevel.good: _l("Good"),
+                    LanguageLevel.fair: _l("Fair")},
+    CentreRelationKind: {CentreRelationKind.owner: _l("Owner"), CentreRelationKind.shareholder: _l("Shareholder"),
+                         CentreRelationKind.partner: _l("Partner"),
+                         CentreRelationKind.board_member: _l("Board member"),
+                         CentreRelationKind.director: _l("Director"),
+                         CentreRelationKind.training_director: _l("Training director"),
+                         CentreRelationKind.employee: _l("Employee"),
+                         CentreRelationKind.external: _l("External associate"),
+                         CentreRelationKind.other: _l("Other")},
+    DocumentKind: {DocumentKind.identity: _l("Identity"), DocumentKind.degree: _l("Degree"),
+                   DocumentKind.postgraduate: _l("Postgraduate degree"),
+                   DocumentKind.training: _l("Training certificate"), DocumentKind.language: _l("Language title"),
+                   DocumentKind.experience: _l("Proof of experience"),
+                   DocumentKind.declaration: _l("Solemn declaration"), DocumentKind.other: _l("Other")},
+}
+
+
+def enum_label(value, enum_class: type | None = None) -> str:
+    """The Greek label of a choice of the form ("—" when empty); FAB hands list and show
+    formatters the enum's value, hence `enum_class`."""
+    if value is None or value == "":
+        return "—"
+    if enum_class is not None and not isinstance(value, enum_class):
+        value = enum_class(value)
+    return str(ENUM_LABELS.get(type(value), {}).get(value, value))
+
+
+def status_label(status: EvaluatorStatus | str | None) -> str:
+    if status is None or status == "":
+        return "—"
+    return str(STATUS_LABELS[EvaluatorStatus(status)])
 
 
 # --- E-7: the points table and ΒΕ ------------------------------------------------------------
@@ -822,7 +862,7 @@ def home_summary(session: Session, user) -> list[dict]:
         text += f" · {evaluator.protocol_no}"
     if evaluator.entry_score is not None:
         text += f" · ΒΕ {evaluator.entry_score}"
-    return [{"title": gettext("My registry file"), "text": text, "url": "/myapplication/"}]
+    return [{"title": gettext("My registry file"), "text": text, "url": "/myapplication/list/"}]
 
 
 FIELD_LABELS: dict[str, Any] = {
