@@ -811,7 +811,9 @@ def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:
     if not query or len(query) > 80:
         return []
     exact = or_(Evaluator.afm == query, Evaluator.protocol_no == query, Evaluator.registry_no == query.upper())
-    name = func.lower(Evaluator.last_name).startswith(query.lower(), autoescape=True)
+    # SQLite's lower() knows no Greek: match the usual spellings of the typed prefix instead.
+    variants = {query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()}
+    name = or_(*(Evaluator.last_name.startswith(v, autoescape=True) for v in sorted(variants)))
     stmt = (select(Evaluator).where(or_(exact, name)).order_by(Evaluator.last_name, Evaluator.first_name,
                                                                 Evaluator.id).limit(limit))
     return list(session.scalars(stmt))
