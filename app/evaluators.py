@@ -557,6 +557,18 @@ def store_document(session: Session, evaluator: Evaluator, *, stream, filename: 
     return document
 
 
+def documents_of(session: Session, evaluator: Evaluator) -> list[SupportingDocument]:
+    return _rows(session, SupportingDocument, evaluator.id)
+
+
+def check_document_removable(session: Session, document: SupportingDocument) -> None:
+    """A candidate removes a document of their draft that no row points at."""
+    ensure_draft(session.get(Evaluator, document.evaluator_id))
+    for model in VERIFIABLE_ROWS:
+        if session.scalar(select(model.id).where(model.document_id == document.id).limit(1)):
+            raise Refused(_l("The document proves rows of your application: unlink it from them first."))
+
+
 # --- submission (E-3) ------------------------------------------------------------------------
 
 REQUIRED_FIELDS = ("first_name", "last_name", "father_name", "id_card_no", "home_street", "home_number", "home_city",
@@ -805,7 +817,7 @@ def nominal_table(session: Session) -> list[NominalRow]:
     ranks = rules.competition_ranks([r.entry_score for r in rows])
     return [NominalRow(rank, r.registry_no, r.last_name, r.first_name, r.father_name or "—",
                        LEVEL_LABELS[r.level.value], r.qualification_score, r.experience_score, r.interview_score,
-                       r.entry_score) for rank, r in zip(ranks, rows)]
+                       r.entry_score) for rank, r in zip(ranks, rows, strict=True)]
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:
