@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kse_test
 
-.PHONY: install run serve setup lint test test-pg test-unit browser-deps babel-extract babel-update translations bench clean
+.PHONY: install run serve setup lint test test-pg test-unit fuzz browser-deps babel-extract babel-update translations bench clean
 
 install: $(VENV)/.installed translations
 
@@ -49,6 +49,11 @@ lint: install
 
 test: install browser-deps lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The fuzzer of tests/test_access_fuzz.py at full size: prints cases and 500s per role.
+FUZZ_CASES ?= 12000
+fuzz: install
+	FUZZ_CASES=$(FUZZ_CASES) $(VENV)/bin/pytest tests/test_access_fuzz.py -s -q -p no:randomly $(PYTEST_ARGS) | grep -E "^fuzz|^   |passed|failed"
 
 test-unit: install
 	$(VENV)/bin/pytest tests/rules $(PYTEST_ARGS)

@@ -44,9 +44,11 @@ RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "5 per 15 minute")
 RECOVERY_TOKEN_TTL = int(os.environ.get("RECOVERY_TOKEN_TTL", 3600))  # seconds a reset link stays valid
-# Base of the links in mails (reset links); without it the request's own host is used,
-# which a forged Host header could change: set it in production.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+# "production" refuses to start without PUBLIC_BASE_URL (app.hardening).
+APP_ENV = os.environ.get("APP_ENV", "development")
+# Base of the links in mails (reset links). Never the request's Host header, which a
+# client chooses (review F6); in development the local address.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or (None if APP_ENV == "production" else "http://127.0.0.1:5000")
 
 # --- Languages: Greek first ----------------------------------------------------------
 BABEL_DEFAULT_LOCALE = "el"

@@ -11,6 +11,7 @@ import datetime as dt
 import decimal
 import enum
 import json
+import re
 import uuid
 
 from flask import g, has_request_context
@@ -21,6 +22,12 @@ from models.audit import AuditEntry
 from models.mixins import Audited, utcnow
 
 MASK = "***"
+# FAB's users, roles and permissions cannot take the Audited mixin: audited by table (F9).
+SECURITY_TABLES = {"ab_user": frozenset({"password"}), "ab_role": frozenset(), "ab_permission_view": frozenset(),
+                   "ab_permission": frozenset(), "ab_view_menu": frozenset()}
+SECURITY_COLLECTIONS = ("roles", "permissions")
+# Written by every sign-in and sign-out (recorded as actions, not as record changes).
+SIGN_IN_COLUMNS = {"last_login", "login_count", "fail_login_count", "changed_on", "auth_epoch"}
 # Who acts outside a request (CLI commands set it).
 system_actor: contextvars.ContextVar[str] = contextvars.ContextVar("system_actor", default="system")
 
@@ -60,12 +67,31 @@ def _record_id(obj) -> str | None:
     return ",".join(str(v) for v in values)
 
 
+def _is_audited(obj) -> bool:
+    return isinstance(obj, Audited) or getattr(obj, "__tablename__", None) in SECURITY_TABLES
+
+
+def _collection_changes(obj) -> dict:
+    """Roles of a user, permissions of a role: added and removed names."""
+    state = inspect(obj)
+    changes = {}
+    for key in SECURITY_COLLECTIONS:
+        if key in state.mapper.relationships:
+            hist = state.attrs[key].history
+            if hist.added or hist.deleted:
+                changes[key] = [sorted(str(x) for x in hist.deleted), sorted(str(x) for x in hist.added)]
+    return changes
+
+
 def _column_changes(obj, mode: str) -> dict:
     state = inspect(obj)
-    secret: frozenset[str] = getattr(type(obj), "__audit_secret__", frozenset())
+    audited = isinstance(obj, Audited)
+    secret = type(obj).__audit_secret__ if audited else SECURITY_TABLES[obj.__tablename__]
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
+        if not audited and key in SIGN_IN_COLUMNS:
+            continue
         hist = state.attrs[key].history
         if mode == "insert":
             value = getattr(obj, key)
@@ -94,11 +120,14 @@ def _after_flush(session: Session, flush_context) -> None:
     rows = []
     for mode, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
-            if not isinstance(obj, Audited):
+            if not _is_audited(obj):
                 continue
-            if mode == "update" and not session.is_modified(obj, include_collections=False):
+            security = not isinstance(obj, Audited)
+            if mode == "update" and not session.is_modified(obj, include_collections=security):
                 continue
             changes = _column_changes(obj, mode)
+            if security:
+                changes.update(_collection_changes(obj))
             if mode == "update" and not changes:
                 continue
             rows.append((mode, obj, changes))
@@ -151,8 +180,13 @@ def record_export(session: Session, table: str, details: dict) -> None:
     session.commit()
 
 
+REQUEST_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def new_request_id(incoming: str | None) -> str:
-    if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+    """A proxy's id only in the strict UUID format (F14); anything else is replaced by
+    one generated here, so the audit log never stores text a client chose."""
+    if incoming and REQUEST_ID.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex
 

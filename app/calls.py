@@ -57,8 +57,9 @@ def _one_transaction(operation):
     return run
 
 
-class CallsError(Exception):
-    """Refused: the problems say why (translated by the caller)."""
+class CallsError(Refused):
+    """A `Refused` with several problems (each shown on its own line); kept while call
+    sites move to `Refused` itself (one refusal type)."""
 
     def __init__(self, *problems):
         super().__init__("; ".join(p.message % p.params if p.params else p.message for p in problems))
@@ -296,12 +297,24 @@ def check_new_call(session: Session, call: Call) -> None:
         raise Refused(gettext("The call must close after it opens."))
     if problems:
         raise _refusal(problems[:1])
+    check_declarations(call)
+
+
+def check_declarations(call: Call) -> None:
+    """K-5, manual 4.3: a call carries the declarations (Annex Γ) every centre accepts
+    («Συμφωνώ») before «Καταχώριση επιλογών»; a call without any is refused."""
+    if not call.declaration_list():
+        raise Refused(gettext("Give the call's declarations (Annex Γ), one per line: each centre accepts them "
+                              "before saving its choices."), field="declarations")
 
 
 def check_call_change(session: Session, call: Call) -> None:
     """K-4, lottery.md: what may change depends on the phase the call was in before this
     edit (FAB has already copied the form into the row; its history has the old values).
     A refusal rolls the edit back."""
+    if not call.declaration_list():
+        session.rollback()
+        check_declarations(call)
     state: InstanceState[Call] = inspect(call)
     changed = {attr.key for attr in state.mapper.column_attrs
                if state.attrs[attr.key].history.has_changes()
@@ -324,6 +337,13 @@ def check_call_change(session: Session, call: Call) -> None:
     if problems:
         session.rollback()
         raise _refusal(problems)
+
+
+def undeletable_call_ids(session: Session) -> set[int]:
+    """Calls that check_call_delete refuses (applications, or the lottery ran): their
+    «Διαγραφή» is not offered."""
+    return set(session.scalars(select(Call.id).where(Call.lottery_run_at.is_not(None)))) | set(
+        session.scalars(select(Application.call_id).distinct()))
 
 
 def check_call_delete(session: Session, call: Call) -> None:
@@ -556,7 +576,67 @@ def lottery_job(session, params: dict[str, Any], progress) -> dict[str, Any]:
     except CallsError as exc:
         first = exc.problems[0]
         raise Refused(lazy_gettext(first.message), status=409, **(first.params or {})) from None
+    # Manual 4.4: every centre that applied is told its result, by mail (its own job:
+    # a mail server that is down must not make the lottery look failed).
+    jobs.enqueue("lottery_mail", {"call_id": call.id})
     return {"call": call.code, "bundle_sha256": call.lottery_bundle_sha256}
+
+
+def lottery_result_text(session: Session, call: Call, centre: Centre) -> str:
+    """The mail a centre gets after the lottery (manual 4.4, K-9): selected or not, for
+    which clusters and categories, and where to see it."""
+    won = allocations_of(session, call.id, centre.id)
+    lines = [gettext("Lottery result of the call «%(call)s» for %(centre)s.", call=call.title,
+                     centre=f"{centre.code} {centre.name}"), ""]
+    if won:
+        lines.append(gettext("Your centre was selected to carry out these training programmes:"))
+        for a in won:
+            area = (gettext("Prefecture %(name)s", name=a.prefecture.name_el) if a.prefecture is not None
+                    else gettext("Region %(name)s", name=a.region.name_el if a.region is not None else "—"))
+            lines.append(f"- {a.cluster.code} ({gettext('category')} {'ΙΙa' if a.category == 'IIa' else 'ΙΙb'}, {area})")
+    else:
+        lines.append(gettext("Your centre was not selected for any training programme in this call."))
+    lines += ["", gettext("The result is also shown in the system under «Training programmes → Selection/allocation "
+                          "of clusters».")]
+    return "\n".join(lines)
+
+
+def notify_lottery_results(session: Session, call_id: int, progress=None) -> int:
+    """Mail the lottery result to the manager(s) of every centre with a final application
+    (the centre's own address when it has no manager account). Returns the mails sent."""
+    from app import mail
+    from app.roles import CENTRE_MANAGER
+    from models.users import AppUser as User
+
+    progress = progress or (lambda done, total: None)
+    call = session.get(Call, call_id)
+    if call is None or call.lottery_run_at is None:
+        return 0
+    centre_ids = list(session.scalars(select(Application.centre_id).where(
+        Application.call_id == call.id, Application.status == ApplicationStatus.final).order_by(Application.centre_id)))
+    managers: dict[int, list[str]] = {}
+    for user in session.scalars(select(User).where(User.centre_id.in_(centre_ids), User.active.is_(True))):
+        if user.email and any(r.name == CENTRE_MANAGER for r in user.roles):
+            managers.setdefault(int(user.centre_id), []).append(user.email)
+    sent = 0
+    subject = gettext("Lottery result: %(call)s", call=call.title)
+    for done, centre_id in enumerate(centre_ids, 1):
+        centre = session.get_one(Centre, centre_id)
+        recipients = managers.get(centre_id) or ([centre.email] if centre.email else [])
+        if recipients:
+            mail.send_mail(", ".join(recipients), subject, lottery_result_text(session, call, centre))
+            sent += 1
+        progress(done, len(centre_ids))
+    audit.record_action(session, "lottery_mail", call, details={"mails": sent, "centres": len(centre_ids)})
+    session.commit()
+    return sent
+
+
+@jobs.handler("lottery_mail", label=lazy_gettext("Lottery result mails"),
+              target=lambda params: ("CallView.show", {"pk": params["call_id"]}),
+              describe=lambda result: gettext("%(n)s lottery result mails sent.", n=result["mails"]))
+def lottery_mail_job(session: Session, params: dict[str, Any], progress) -> dict[str, Any]:
+    return {"mails": notify_lottery_results(session, int(params["call_id"]), progress)}
 
 
 def _store_results(session, call: Call, bundle: dict[str, Any]) -> None:
@@ -626,6 +706,7 @@ def lottery_run_command(code: str):
     click.echo(f"lottery of {call.code} done: bundle sha256 {call.lottery_bundle_sha256}"
                f"{'' if allocated else ' (nothing allocated)'}")
     click.echo(f"export it with: flask lottery export {call.code} > bundle.json")
+    click.echo(f"lottery result mailed to {notify_lottery_results(session, call.id)} centres")
 
 
 @lottery_cli.command("export")

@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstanceState, Session
 
 from app import access, audit
-from app.errors import Refused
 from app.clock import local_now
+from app.errors import Refused
 from app.rules import centres as rules
 from models.centres import (Centre, EvaluationResult, Room, StaffMember, StaffRole, StaffSubmission,
                             TeacherCouncilMinutes, TrainingPeriod, Workstation)
@@ -35,9 +35,12 @@ CHUNK = 64 * 1024
 
 
 def centre_by_code(session: Session, code: str | None) -> Centre | None:
-    """The centre an Admin names by its code in a form (no 10,000-row selects)."""
+    """The centre a form names by its code (no 10,000-row selects), among the centres
+    the user may see: "no such centre" and "not yours" are one answer (review F11)."""
     code = (code or "").strip()
-    return session.scalars(select(Centre).where(Centre.code == code)).first() if code else None
+    if not code:
+        return None
+    return session.scalars(select(Centre).where(Centre.code == code, access.row_clause(Centre))).first()
 
 
 # --- the Admin's and the manager's forms (FAB's add/edit/delete hooks call these) -------------
@@ -62,6 +65,11 @@ def centre_from_form(session: Session, code: str | None) -> Centre | None:
     return centre
 
 
+def _room_by_code(session: Session, centre: Centre, code: str) -> Room | None:
+    return session.scalars(select(Room).where(Room.centre_id == centre.id, Room.code == code,
+                                              access.row_clause(Room))).first()
+
+
 def room_from_form(session: Session, centre_code: str | None, room_code: str | None) -> Room | None:
     """The room the Admin names by centre code and room code (None: a manager's form)."""
     centre = centre_from_form(session, centre_code)
@@ -69,7 +77,7 @@ def room_from_form(session: Session, centre_code: str | None, room_code: str | N
         return None
     code = (room_code or "").strip()
     with session.no_autoflush:
-        room = session.scalars(select(Room).where(Room.centre_id == centre.id, Room.code == code)).first()
+        room = _room_by_code(session, centre, code)
     if room is None:
         refuse(session, _l("Centre %(centre)s has no room %(room)s."), centre=centre.code, room=code)
     return room
@@ -160,13 +168,20 @@ def staff_identifier_taken(session: Session, centre_id: int | None, field: str, 
 
 
 def current_staff_period(session: Session, now: dt.datetime | None = None) -> TrainingPeriod | None:
-    """K-2: the training period whose staff window is open now (the latest opened, if
-    the Admin made windows overlap)."""
+    """K-2, manual 5: the training period whose staff changes are open now – while a call
+    of the period accepts applications («για το χρονικό διάστημα που υποβάλλονται
+    προτάσεις στο πλαίσιο της εκάστοτε Πρόσκλησης»), or while the staff window the Admin
+    set for it is open (the latest, if several)."""
+    from sqlalchemy import and_, exists, or_
+
+    from models.calls import Call
+
     now = now or local_now()
+    call_open = exists().where(Call.training_period_id == TrainingPeriod.id, Call.opens_at <= now, Call.closes_at > now)
     return session.scalars(
         select(TrainingPeriod)
-        .where(TrainingPeriod.staff_opens_at <= now, TrainingPeriod.staff_closes_at >= now)
-        .order_by(TrainingPeriod.staff_opens_at.desc(), TrainingPeriod.id.desc())
+        .where(or_(and_(TrainingPeriod.staff_opens_at <= now, TrainingPeriod.staff_closes_at >= now), call_open))
+        .order_by(TrainingPeriod.starts_on.desc(), TrainingPeriod.id.desc())
         .limit(1)
     ).first()
 
@@ -367,6 +382,38 @@ def minutes_path(minutes: TeacherCouncilMinutes) -> Path:
     return upload_folder() / minutes.stored_name
 
 
+def active_content(reader: Any) -> list[str]:  # a pypdf PdfReader (its objects are untyped dicts)
+    """What in a parsed PDF's catalogue, pages and annotations runs or carries content:
+    scripts, actions run on opening, embedded files (F10). A destination-only
+    /OpenAction (open at page 1) is harmless and allowed."""
+    found = []
+    root = reader.trailer["/Root"].get_object()
+    opening = root.get("/OpenAction")
+    if opening is not None and hasattr(opening.get_object(), "keys"):
+        found.append("/OpenAction")
+    if "/AA" in root:
+        found.append("/AA")
+    names = root.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        found += [key for key in ("/JavaScript", "/EmbeddedFiles") if key in names]
+    acroform = root.get("/AcroForm")
+    if acroform is not None and "/XFA" in acroform.get_object():
+        found.append("/XFA")
+    for page in reader.pages:
+        if "/AA" in page:
+            found.append("/AA")
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") in ("/FileAttachment", "/RichMedia", "/Movie", "/Sound"):
+                found.append(str(annotation.get("/Subtype")))
+            action = annotation.get("/A")
+            if action is not None and action.get_object().get("/S") in ("/JavaScript", "/Launch", "/ImportData",
+                                                                         "/SubmitForm", "/RichMediaExecute"):
+                found.append(str(action.get_object().get("/S")))
+    return found
+
+
 def _validated_pdf(stream: BinaryIO, max_bytes: int) -> tuple[int, int]:
     """(size, page count) of an uploaded PDF, or Refused with the reason."""
     stream.seek(0, os.SEEK_END)
@@ -387,11 +434,20 @@ def _validated_pdf(stream: BinaryIO, max_bytes: int) -> tuple[int, int]:
             raise Refused(_l("Password-protected PDF files are not accepted."))
         pages = len(reader.pages)
         reader.pages[0].extract_text()  # the first page must really parse
+        active = active_content(reader)
     except Refused:
         raise
     except Exception as exc:  # pypdf raises many kinds on broken files
         log.info("rejected broken PDF: %r", exc)
         raise Refused(_l("The PDF file is damaged or cannot be read.")) from None
+    stream.seek(0)
+    active = active or rules.active_pdf_names(stream.read())
+    if active:
+        # Review F10: minutes are read by staff and the help desk; a PDF that runs code
+        # or carries files is refused.
+        log.info("rejected PDF with active content: %s", ", ".join(active))
+        raise Refused(_l("PDF files with scripts, automatic actions or embedded files are not accepted; "
+                         "print the minutes to a plain PDF and upload it again."))
     if pages < 1:
         raise Refused(_l("The PDF file has no pages."))
     return size, pages

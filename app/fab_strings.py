@@ -13,4 +13,5 @@ FAB_STRINGS = [
     _l("Show Group"), _l("Add Group"), _l("Edit Group"), _l("User(s) exists in the group, cannot delete"),
     _l("Add"), _l("Edit"), _l("Show"), _l("Delete"), _l("Are you sure you want to delete this item?"),
     _l("Detail"), _l("Sign In with "),
+    _l("Sign In"),  # the login page title: «Είσοδος», as in the manual (FAB says «Σύνδεση»)
 ]

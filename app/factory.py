@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     import models  # noqa: F401 - registers every table before FAB and Alembic look
-    from app import audit, fab_adapter, hardening
+    from app import audit, fab_adapter, hardening, ui
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
     from views import register_views
@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         register_views(appbuilder)
         _limit_request_bodies(app, appbuilder)
     hardening.install(app)
+    ui.install(app)
     register_cli(app)
     from app import jobs
 

@@ -2,26 +2,31 @@
 for the current password, and rate limits on every login endpoint."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, request
+import logging
+
+from flask import abort, current_app, flash, g, redirect, request, session as cookie_session
 from flask_appbuilder import expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView, SimpleFormView, UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app import audit
+from app.errors import Refused
 from app.extensions import csrf
 from app.centres import centre_by_code
 from app.rules.identifiers import afm_is_valid
 from models.evaluators import Evaluator
 from models.users import AppUser
 
+log = logging.getLogger(__name__)
+EPOCH_KEY = "_ep"  # the user's auth_epoch when the session or token was issued (F5)
 USER_EXTRA = ["centre", "evaluator", "afm", "teacher_registry_no"]
 # In forms the centre and the evaluator file are typed by code: a select would load
 # every centre (10,000) and every evaluator (100,000) into the page (FAB #796).
@@ -76,10 +81,17 @@ class BackofficeUserDBModelView(UserDBModelView):
         registry_no = (form.get("evaluator_registry_no") or "").strip()
         item.centre = centre_by_code(session, centre_code)
         if centre_code and item.centre is None:
-            raise ValueError(gettext("No centre has the code %(code)s.", code=centre_code))
+            raise Refused(_l("No centre has the code %(code)s."), field="centre_code", code=centre_code)
         item.evaluator = session.query(Evaluator).filter_by(registry_no=registry_no).one_or_none() if registry_no else None
         if registry_no and item.evaluator is None:
-            raise ValueError(gettext("No evaluator has the registry number %(no)s.", no=registry_no))
+            raise Refused(_l("No evaluator has the registry number %(no)s."), field="evaluator_registry_no",
+                          no=registry_no)
+
+    def _init_properties(self):
+        super()._init_properties()
+        from app.hardening import guard_writes
+
+        guard_writes(self)  # F15: no exception text in flash messages
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk)
@@ -107,6 +119,7 @@ class BackofficeAuthDBView(AuthDBView):
     def logout(self):
         user = self._get_authenticated_user()
         logout_user()
+        cookie_session.clear()
         if user is not None:
             self.appbuilder.sm.on_user_logout(user)
         return redirect(self.appbuilder.get_url_for_index)
@@ -161,8 +174,55 @@ class BackofficeSecurityManager(SecurityManager):
     authdbview = BackofficeAuthDBView
     resetmypasswordview = ChangeOwnPasswordView
 
+    # --- F5: logout, password change or reset and deactivation end every session --------
+    def create_jwt_manager(self, app):
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(self._token_claims)
+        return manager
+
+    def _token_claims(self, identity):
+        user = self.get_user_by_id(int(identity))
+        return {EPOCH_KEY: user.auth_epoch or 0} if user is not None else {}
+
+    def load_user(self, pk):
+        user = super().load_user(pk)
+        if user is not None and cookie_session.get(EPOCH_KEY) != (user.auth_epoch or 0):
+            return None  # a cookie from before a logout, password change or deactivation
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = self.get_user_by_id(int(jwt_data["sub"]))
+        if user is None or not user.is_active or jwt_data.get(EPOCH_KEY) != (user.auth_epoch or 0):
+            return None
+        g.user = user
+        return user
+
+    def on_user_login(self, user) -> None:
+        cookie_session[EPOCH_KEY] = user.auth_epoch or 0
+
+    def on_user_logout(self, user) -> None:
+        user = self.get_user_by_id(user.id)
+        user.end_sessions()
+        audit.record_action(self.session, "logout", table="ab_user", record_id=str(user.id))
+        self.session.commit()
+
+    # --- F9: failed logins leave a trace -------------------------------------------------
+    def auth_user_db(self, username, password):
+        user = super().auth_user_db(username, password)
+        if user is None:
+            name = (username or "")[:64]
+            log.warning("failed login for %r (request %s)", name, getattr(g, "request_id", "-"))
+            self.session.rollback()
+            audit.record_action(self.session, "login_failed", table="ab_user", details={"username": name})
+            self.session.commit()
+        return user
+
     def register_views(self):
         super().register_views()
+        # F8: the current-password check is throttled like the login.
+        password_view = next(v for v in self.appbuilder.baseviews if isinstance(v, ChangeOwnPasswordView))
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(password_view.blueprint)
         # FAB limits /login/ only; the JWT login API must not be an unlimited side door.
         api = next(v for v in self.appbuilder.baseviews if v.__class__ is self.security_api)
         if self.is_auth_limited:

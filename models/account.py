@@ -7,10 +7,10 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.mixins import Audited, utcnow
+from models.mixins import Audited, SystemRecord, utcnow
 
 
-class PasswordResetToken(Audited, Model):
+class PasswordResetToken(Audited, SystemRecord, Model):
     """A single-use, expiring password-reset link. Only the SHA-256 of the token is
     stored; the token itself exists only in the e-mail."""
 

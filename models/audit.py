@@ -8,10 +8,10 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.mixins import utcnow
+from models.mixins import SystemRecord, utcnow
 
 
-class AuditEntry(Model):
+class AuditEntry(SystemRecord, Model):
     __tablename__ = "audit_entry"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)

@@ -22,13 +22,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from models.centres import Centre
-from models.mixins import Audited, CentreOwned, Timestamped
+from models.mixins import Audited, CentreOwned, ReferenceData, Timestamped
 from models.reference import Cluster, Prefecture, Region
 
 from models.centres import TrainingPeriod  # issue #3 owns the training period
 
 
-class Call(Audited, Timestamped, Model):
+class Call(Audited, ReferenceData, Timestamped, Model):
     """A call for expressions of interest (K-4). `code` is fixed at creation: the
     lottery tickets and the sealed secret depend on it."""
 
@@ -102,7 +102,7 @@ class ProgrammeArea:
         return self.prefecture if self.category == "IIa" else self.region
 
 
-class AnnexACell(ProgrammeArea, Audited, Model):
+class AnnexACell(ProgrammeArea, Audited, ReferenceData, Model):
     """One cell of Annex A (K-4): programmes of a cluster in a prefecture (ΙΙa) or a
     region (ΙΙb). Imported from CSV as a whole (app.rules.annex_a)."""
 

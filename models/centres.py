@@ -10,11 +10,11 @@ from typing import NamedTuple
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, func, select)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from models.mixins import Audited, CentreOwned, Timestamped, utcnow
+from models.mixins import Audited, CentreOwned, ReferenceData, Timestamped, utcnow
 from models.reference import Prefecture
 
 
@@ -49,7 +49,7 @@ class Centre(Audited, CentreOwned, Timestamped, Model):
         return f"{self.code} {self.name}"
 
 
-class TrainingPeriod(Audited, Timestamped, Model):
+class TrainingPeriod(Audited, ReferenceData, Timestamped, Model):
     """Περίοδος επιμόρφωσης (e.g. "2026-2027 Α"). A call (K-4, area calls) refers to one.
 
     K-2: the centre managers edit their staff only while the staff window is open
@@ -163,6 +163,7 @@ class Workstation(Audited, CentreOwned, Timestamped, Model):
     """A workstation of a room with its technical specs. K-1: an uncertified workstation
     cannot be used in training; only the Admin certifies. Owned through its room."""
 
+    __value_ranges__ = {"ram_gb": (1, 4096), "disk_gb": (1, 1_000_000)}  # F16: sizes in GB, never negative
     __tablename__ = "workstation"
     __table_args__ = (UniqueConstraint("room_id", "inventory_code", name="uq_workstation_room_code"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -302,6 +303,10 @@ class StaffSubmission(Audited, CentreOwned, Model):
     __tablename__ = "staff_submission"
     __table_args__ = (
         UniqueConstraint("centre_id", "training_period_id", "attempt", name="uq_staff_submission_attempt"),
+        # Review F7: at most one final (not reopened) submission per centre and period,
+        # whatever two workers computed as their attempt numbers.
+        Index("uq_staff_submission_final", "centre_id", "training_period_id", unique=True,
+              sqlite_where=text("reopened_at IS NULL"), postgresql_where=text("reopened_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)

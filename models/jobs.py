@@ -24,6 +24,7 @@ class Job(SystemRecord, Model):
     """Admin and the help desk read every job; whoever started a job also reads it
     (app.jobs.visible_clause). Not Audited: the work a job does is audited itself."""
 
+    __row_owner__ = "actor_id"  # whoever started a job follows it (app.access)
     __tablename__ = "job"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False, index=True)

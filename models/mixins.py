@@ -41,9 +41,11 @@ class ReferenceData:
 
 class SystemRecord:
     """Rows only the Admin and the help desk read (audit, tokens, jobs): ownership
-    declared as "the system". `__row_roles__` may name further roles that see all rows."""
+    declared as "the system". `__row_roles__` may name further roles that see all rows;
+    `__row_owner__` names a user-id column whose user also sees the row (a job's starter)."""
 
     __row_roles__: frozenset[str] = frozenset()
+    __row_owner__: str | None = None
 
 
 class CentreOwned:

@@ -7,10 +7,10 @@ from flask_appbuilder import Model
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.mixins import Audited
+from models.mixins import Audited, ReferenceData
 
 
-class Region(Audited, Model):
+class Region(Audited, ReferenceData, Model):
     """Περιφέρεια: codes 1–13 in the order of seed 003 section 17."""
 
     __tablename__ = "region"
@@ -24,7 +24,7 @@ class Region(Audited, Model):
         return self.name_el
 
 
-class Prefecture(Audited, Model):
+class Prefecture(Audited, ReferenceData, Model):
     """Νομός; belongs to one region."""
 
     __tablename__ = "prefecture"
@@ -38,7 +38,7 @@ class Prefecture(Audited, Model):
         return self.name_el
 
 
-class ThematicField(Audited, Model):
+class ThematicField(Audited, ReferenceData, Model):
     """One of the 9 thematic fields (seed 003 section 15)."""
 
     __tablename__ = "thematic_field"
@@ -50,7 +50,7 @@ class ThematicField(Audited, Model):
         return self.name_el
 
 
-class TargetGroup(Audited, Model):
+class TargetGroup(Audited, ReferenceData, Model):
     """One of the 12 target groups (seed 003 section 16)."""
 
     __tablename__ = "target_group"
@@ -62,7 +62,7 @@ class TargetGroup(Audited, Model):
         return self.name_el
 
 
-class Cluster(Audited, Model):
+class Cluster(Audited, ReferenceData, Model):
     """Συστάδα Β2.n. The official specialty lists are not public, so `specialties`
     is an editable, semicolon-separated list kept by the Admin."""
 

@@ -3,7 +3,7 @@ examples/extendsecurity) with what the row restrictions and credential recovery 
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy import Column, ForeignKey, Integer, String, event
 from sqlalchemy.orm import relationship
 
 
@@ -16,3 +16,21 @@ class AppUser(User):
     # Identifiers typed in "recover credentials" (K-10): tax number or teacher registry no.
     afm = Column(String(9), unique=True, nullable=True)
     teacher_registry_no = Column(String(16), unique=True, nullable=True)
+    # Every session cookie and JWT carries the value it was issued with; raising it ends
+    # them all at once (logout, password change or reset, deactivation: review F5).
+    auth_epoch = Column(Integer, nullable=False, default=0, server_default="0")
+
+    def end_sessions(self) -> None:
+        self.auth_epoch = (self.auth_epoch or 0) + 1
+
+
+@event.listens_for(AppUser.password, "set", active_history=True)
+def _password_set(user, value, old, _initiator):
+    if value != old:
+        user.end_sessions()
+
+
+@event.listens_for(AppUser.active, "set", active_history=True)
+def _active_set(user, value, old, _initiator):
+    if old is True and not value:
+        user.end_sessions()

@@ -60,6 +60,20 @@ def set_window(session, *, opens: dt.timedelta, closes: dt.timedelta, code: str 
     session.commit()
 
 
+def close_calls(session, code: str = OPEN_PERIOD) -> None:
+    """Close every call of a period (its submission period gone), as if time had passed."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+
+    from models.calls import Call
+
+    now = dt.datetime.now(ZoneInfo("Europe/Athens")).replace(tzinfo=None)
+    session.execute(update(Call).where(Call.training_period_id == period(session, code).id, Call.closes_at > now)
+                    .values(opens_at=now - dt.timedelta(days=10), closes_at=now - dt.timedelta(minutes=1)))
+    session.commit()
+
+
 def pdf_bytes(pages: int = 1) -> bytes:
     """A real PDF (pypdf writes it; the upload check reads it back)."""
     from pypdf import PdfWriter

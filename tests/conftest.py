@@ -81,6 +81,7 @@ def app_config(url: str, tmp: Path, **extra) -> dict:
         "SECRET_KEY": "test-" + uuid.uuid4().hex,
         "LOTTERY_SECRET_KEY": LOTTERY_SECRET_KEY,
         "RATELIMIT_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://localhost",
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

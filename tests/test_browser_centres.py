@@ -35,7 +35,7 @@ def test_manager_walks_rooms_staff_minutes_and_submits(page):
     assert rows.count() >= 1
 
     # K-2: add a coordinator; a bad Α.Φ.Μ. is refused at the field first.
-    open_menu(page, "Προσωπικό Συντονισμού")
+    open_menu(page, "Διαχείριση Προσωπικού Συντονισμού")
     page.click("a[href*='/coordinatorview/add']")
     page.fill("#last_name", "Δημητρίου")
     page.fill("#first_name", "Σοφία")
@@ -78,7 +78,7 @@ def test_manager_walks_rooms_staff_minutes_and_submits(page):
     assert page.locator("#final-submit").count() == 0
 
     # Read-only for this period.
-    open_menu(page, "Προσωπικό Συντονισμού")
+    open_menu(page, "Διαχείριση Προσωπικού Συντονισμού")
     assert page.locator("#staff-readonly").count() == 1
     assert page.locator("a[href*='/coordinatorview/add']").count() == 0
     assert page.locator("a[href*='/coordinatorview/edit/']").count() == 0
@@ -103,7 +103,7 @@ def test_helpdesk_walks_the_same_pages_read_only(page, db_session, login):
     page.wait_for_load_state()
     assert page.locator("a[href*='/workstationview/edit/']").count() == 0
 
-    for item, view in (("Προσωπικό Συντονισμού", "coordinatorview"), ("Τεχνικοί Υπεύθυνοι", "technicalmanagerview")):
+    for item, view in (("Διαχείριση Προσωπικού Συντονισμού", "coordinatorview"), ("Διαχείριση τεχνικών υπευθύνων", "technicalmanagerview")):
         open_menu(page, item)
         assert page.locator(f"a[href*='/{view}/add'], a[href*='/{view}/edit/'], a[id^='btn-delete']").count() == 0
         assert "KSE00002" in page.inner_text("body")

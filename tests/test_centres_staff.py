@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.rules.identifiers import make_afm
 from models.audit import AuditEntry
 from models.centres import StaffMember, StaffRole, StaffSubmission
-from tests.centres_support import other, own, pdf_bytes, period, set_window, staff_form, submissions
+from tests.centres_support import close_calls, other, own, pdf_bytes, period, set_window, staff_form, submissions
 
 ADD = "/coordinatorview/add"
 FINAL = "/staff-submission/list/"
@@ -100,9 +100,11 @@ def test_manager_adds_edits_deletes_staff_of_own_centre_audited(login, db_sessio
 
 
 def test_staff_is_read_only_outside_the_window(login, db_session):
-    """K-2: changes only while the period's staff window is open."""
+    """K-2: changes only while the period's staff window is open or one of its calls
+    accepts applications (manual 5): here neither."""
     mine = own(db_session)
     set_window(db_session, opens=dt.timedelta(days=-30), closes=dt.timedelta(minutes=-1))
+    close_calls(db_session)
     before = staff_count(db_session, mine.centre_id)
     manager = login("manager1")
     html = manager.get("/coordinatorview/list/").get_data(as_text=True)

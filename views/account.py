@@ -51,7 +51,7 @@ class RecoveryView(BaseView):
     def request_form(self):
         form = RecoveryForm()
         if form.validate_on_submit():
-            base_url = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+            base_url = current_app.config["PUBLIC_BASE_URL"]  # never the Host header (F6)
             service.request_reset(self.appbuilder.session, form.kind.data, form.number.data, base_url=base_url,
                                   ip=request.remote_addr)
             # K-10: the same answer whether or not the number belongs to a user.

@@ -23,6 +23,20 @@ class ScopedModelRestApi(ModelRestApi):
     helpdesk_reads = True
     max_page_size = 100
 
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        # F1: the related choices in `_info` (add_columns/edit_columns/filters) are
+        # scoped like the rows themselves.
+        access.scope_related_fields(self, ("add_query_rel_fields", "edit_query_rel_fields", "search_query_rel_fields"))
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        # F17: FAB passes "" to gettext for a field without a label or description,
+        # which answers the catalogue's header ("Project-Id-Version…").
+        for key, source in (("label", self.label_columns), ("description", self.description_columns)):
+            info[key] = str(source[field.name]) if source.get(field.name) else ""
+        return info
+
 
 class CentreApi(ScopedModelRestApi):
     resource_name = "centre"

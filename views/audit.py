@@ -15,7 +15,7 @@ class AuditEntryView(ReadOnlyModelView):
     search_columns = ["at", "username", "action", "table_name", "record_id", "request_id"]
     base_order = ("at", "desc")
     label_columns = {
-        "at": _l("Time (UTC)"),
+        "at": _l("Time"),
         "username": _l("User"),
         "user_id": _l("User id"),
         "action": _l("Action"),

@@ -6,16 +6,17 @@ import logging
 from collections.abc import Set as AbstractSet
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, request, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import LazyString, gettext
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
-from app import access, audit
+from app import access, audit, formatting
 from app.csv_export import dotted, stream_rows
 from app.errors import Refused  # FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
+from app.hardening import guard_writes
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,16 @@ class BackofficeModelView(ModelView):
         self.base_permissions = list(self.base_permissions)
         # Offer only permitted rows in related-field choices (the field then also
         # rejects a forged id: it is not among its choices). FAB's attribute names.
-        rel_attrs = ("add_form_query_rel_fields", "edit_form_query_rel_fields", "search_form_query_rel_fields")
-        for attr in rel_attrs:
-            setattr(self, attr, dict(getattr(self, attr, None) or {}))
-        mapper = inspect(self.datamodel.obj)
-        for rel in mapper.relationships:
-            if access.is_scoped(rel.mapper.class_):
-                for attr in rel_attrs:
-                    getattr(self, attr).setdefault(rel.key, [access.ROW_SCOPE])
+        access.scope_related_fields(self, ("add_form_query_rel_fields", "edit_form_query_rel_fields",
+                                           "search_form_query_rel_fields"))
         super().__init__(**kwargs)
+        # Every shown value in Greek: enum labels, "—", local times (app.formatting).
+        self.formatters_columns = formatting.column_formatters(
+            self.datamodel.obj, [*self.list_columns, *self.show_columns], self.formatters_columns)
+
+    def _init_properties(self):
+        super()._init_properties()
+        guard_writes(self)
 
     # --- writes: force owner, refuse out-of-scope references --------------------------
     def _check_writable(self, item):
@@ -82,6 +84,10 @@ class BackofficeModelView(ModelView):
 
     # --- actions: POST only, every row re-checked ------------------------------------
     def _scoped_get(self, pk):
+        """The row through this view's base filters (the row scope, or a view's own
+        stricter filter); 404 for a malformed key, a missing row or another owner's."""
+        if access.get_scoped(self.datamodel.session, self.datamodel.obj, pk, scope=False) is None:
+            abort(404)
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
         if item is None:
             abort(404)
@@ -103,6 +109,9 @@ class BackofficeModelView(ModelView):
         name = request.form.get("action", "")
         self._check_action(name)
         items = [self._scoped_get(pk) for pk in request.form.getlist("rowid")]
+        if not items:
+            flash(gettext("Select at least one record."), "warning")
+            return redirect(request.referrer or self.route_base + "/list/")
         return self.actions[name].func(items)
 
     @expose("/download/<string:filename>")

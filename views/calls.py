@@ -40,7 +40,7 @@ CALL_LABELS = {
     "required_clusters": _l("Required clusters"),
     "max_programmes_per_centre": _l("Maximum programmes per centre"),
     "declarations": _l("Declarations (one per line)"),
-    "lottery_run_at": _l("Lottery run at (UTC)"),
+    "lottery_run_at": _l("Lottery run at"),
     "lottery_bundle_sha256": _l("Lottery bundle SHA-256"),
 }
 APPLICATION_LABELS = {
@@ -51,7 +51,7 @@ APPLICATION_LABELS = {
     "centre.code": _l("Centre code"),
     "centre.name": _l("Name"),
     "status": _l("Status"),
-    "submitted_at": _l("Submitted at (UTC)"),
+    "submitted_at": _l("Submitted at"),
     "random_number": _l("Random number"),
     "ticket": _l("Lottery ticket"),
     "a2_sha256": _l("SHA-256 of Form A2"),
@@ -116,6 +116,11 @@ class CallView(BackofficeModelView):
     def pre_update(self, item):
         super().pre_update(item)
         service.check_call_change(self.datamodel.session, item)
+
+    def _get_list_widget(self, *args, **kwargs):
+        # No «Διαγραφή» on a call the state forbids deleting (applications, lottery run).
+        kwargs["undeletable"] = service.undeletable_call_ids(self.datamodel.session)
+        return super()._get_list_widget(*args, **kwargs)
 
     def pre_delete(self, item):
         super().pre_delete(item)

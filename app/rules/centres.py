@@ -87,3 +87,12 @@ def clean_filename(name: str | None, default: str = "minutes.pdf") -> str:
         stem, ext = name, "pdf"
     stem = stem[: MAX_FILENAME - 4].rstrip() or "minutes"
     return f"{stem}.{ext}"
+
+
+ACTIVE_PDF_NAME = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z0-9])")
+
+
+def active_pdf_names(data: bytes) -> list[str]:
+    """F10: names of active content anywhere in a PDF's bytes (also in objects the parser
+    never reaches, e.g. an orphan object a viewer could still run)."""
+    return sorted({"/" + match.decode("ascii") for match in ACTIVE_PDF_NAME.findall(data)})

@@ -1,0 +1,95 @@
+"""WCAG 2.1 AA (ν. 4591/2019, EU 2016/2102): axe-core in a real browser over every page
+each demo role reaches, with zero critical and zero serious violations.
+
+The pages are found by crawling, not listed: from the home page, every link of the menus
+and of each page reached, one URL per path shape (digits and codes collapsed), so the
+first show/edit page of each list, the add forms and the custom pages of every area are
+audited – including pages added later by other areas. Downloads, exports, PDFs, logout,
+the language switch and anything that changes state by GET are not followed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+ROLES = ["admin", "helpdesk", "manager1", "committee", "evaluator1", "grader"]
+MAX_PAGES = 150  # per role: a guard against a crawl that never ends, far above today's count
+BLOCKING = ("critical", "serious")
+SKIP = re.compile(r"/(logout|lang|export|download|delete|action|action_post|bundle|verifier|pdf|file|api|swagger)(/|$)"
+                  r"|\.(csv|pdf|json|py|zip)$|/static/")
+AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+def shape(path: str) -> str:
+    """One visit per path shape: /centreview/show/12 and /centreview/show/13 are one page."""
+    return "/".join("*" if re.search(r"\d", seg) else seg for seg in path.split("/"))
+
+
+def crawl_links(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    found = []
+    for href in hrefs:
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = urljoin(page.url, href)
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != base or SKIP.search(parts.path):
+            continue
+        # Sorting, paging and filter links show the same page: the bare path is enough.
+        found.append(parts.path)
+    return found
+
+
+def audit(page) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v.get("impact") in BLOCKING]
+
+
+def crawl_and_audit(page, base: str) -> tuple[list[str], dict[str, list]]:
+    queue, seen_shapes, visited, problems = ["/"], set(), [], {}
+    while queue and len(visited) < MAX_PAGES:
+        path = queue.pop(0)
+        if shape(path) in seen_shapes:
+            continue
+        seen_shapes.add(shape(path))
+        response = page.goto(path)
+        if response is not None and response.status >= 500:
+            problems[path] = [{"rule": "server-error", "impact": "critical", "help": str(response.status)}]
+            continue
+        if response is None or response.status >= 400 or urlsplit(page.url).path.startswith("/login"):
+            continue
+        visited.append(path)
+        found = audit(page)
+        if found:
+            problems[path] = [
+                {"rule": v["id"], "impact": v["impact"], "help": v["help"],
+                 "nodes": [n["target"] for n in v["nodes"]][:5]}
+                for v in found
+            ]
+        queue.extend(p for p in crawl_links(page, base) if shape(p) not in seen_shapes)
+    return visited, problems
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_of_the_role_has_no_critical_or_serious_violation(page, live_server, username):
+    browser_login(page, username)
+    visited, problems = crawl_and_audit(page, live_server)
+    # The crawl must have reached the role's area, not just the home page.
+    assert len(visited) >= 3, visited
+    assert not problems, f"{username}: {len(problems)} of {len(visited)} pages fail:\n" + json.dumps(
+        problems, ensure_ascii=False, indent=1)
+
+
+def test_login_page_has_no_critical_or_serious_violation(page):
+    page.goto("/login/")
+    assert audit(page) == []
