@@ -2,7 +2,7 @@
 ΒΕ1/ΒΕ2/ΒΕ3, the E-7 points table, protocol counter, self-registration requests
 
 Revision ID: 90343f00c26a
-Revises: c7d1a0b2e3f4
+Revises: c7a1e5d2f3b4
 Create Date: 2026-11-25 23:09:21.052511
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '90343f00c26a'
-down_revision = 'c7d1a0b2e3f4'
+down_revision = 'c7a1e5d2f3b4'
 branch_labels = None
 depends_on = None
 
