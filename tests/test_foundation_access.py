@@ -30,7 +30,9 @@ def test_evaluator_sees_only_their_own_registry_file(login, db_session):
     assert ids_in(evaluator.get("/evaluatorview/list/").get_data(as_text=True), r"EMA\d{6}") == {"EMA000001"}
     assert evaluator.get(f"/evaluatorview/show/{own.id}").status_code == 200
     assert evaluator.get(f"/evaluatorview/show/{other.id}").status_code == 404
-    assert evaluator.get(f"/evaluatorview/edit/{own.id}").status_code == 403  # read only
+    # E-3: a candidate fills in their own draft through the edit form; an enrolled file is
+    # refused on save (tests/test_evaluators_application.py); another's file is not found.
+    assert evaluator.get(f"/evaluatorview/edit/{other.id}").status_code == 404
 
 
 def test_grader_sees_only_assignments_and_never_the_evaluator(login, db_session, app):
