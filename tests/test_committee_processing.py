@@ -1,0 +1,167 @@
+"""The committee's processing of applications (E-4, E-5, E-6, E-7): sessions and their
+agenda, form I.3, the interview, recognition, enrolment or rejection with the mail to
+the candidate; corrections never delete."""
+import datetime as dt
+import email
+import email.policy
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select, update
+
+from app import committee as service
+from app.errors import Refused
+from models.committee import (
+    AgendaItem, CommitteeSession, Decision, DecisionKind, InterviewMarks, Recognition, RecognitionKind,
+)
+from models.evaluators import Evaluator, EvaluatorStatus
+
+
+def outbox(app):
+    folder = Path(app.config["MAIL_OUTBOX_DIR"])
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns) if folder.exists() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+
+def set_filed(session, evaluator_id: int, when: dt.datetime, status=EvaluatorStatus.submitted):
+    column = service.filed_column()
+    session.execute(update(Evaluator).where(Evaluator.id == evaluator_id)
+                    .values({column.key: when, "status": status}))
+    session.commit()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app.appbuilder.session
+
+
+def examined(session) -> Evaluator:
+    """The demo's application on the next session's agenda (under examination)."""
+    item = session.scalars(select(AgendaItem).order_by(AgendaItem.id)).first()
+    assert item is not None and item.evaluator.status is EvaluatorStatus.under_examination
+    return item.evaluator
+
+
+MARKS = {"breadth": 70, "reach": 80, "completeness": 90, "participation": 65}
+
+
+def test_e4_session_dates_warn_at_the_boundaries(ctx):
+    (upcoming,) = ctx.scalars(select(CommitteeSession).order_by(CommitteeSession.held_on.desc()).limit(1))
+    # exactly 2 months after the next session: no warning; one day less: a warning
+    cs, warnings = service.create_session(ctx, service.rules.add_months(upcoming.held_on, 2))
+    assert warnings == []
+    cs2, warnings = service.create_session(ctx, service.rules.add_months(cs.held_on, 2) - dt.timedelta(days=1))
+    assert len(warnings) == 1 and "2" in warnings[0]
+    cs3, warnings = service.create_session(ctx, service.rules.add_months(cs2.held_on, 4) + dt.timedelta(days=1))
+    assert len(warnings) == 1 and "4" in warnings[0]
+    with pytest.raises(Refused):
+        service.create_session(ctx, cs3.held_on)
+    assert ctx.scalar(select(func.count()).select_from(CommitteeSession).where(
+        CommitteeSession.held_on == cs3.held_on)) == 1
+
+
+def test_e4_agenda_takes_requests_filed_by_the_cutoff_once(ctx):
+    cs, _ = service.create_session(ctx, dt.date.today() + dt.timedelta(days=200))
+    cutoff = service.rules.filing_cutoff(cs.held_on)
+    on_time, late = ctx.scalars(select(Evaluator.id).where(Evaluator.status == EvaluatorStatus.enrolled)
+                                .order_by(Evaluator.id).limit(2)).all()
+    set_filed(ctx, on_time, dt.datetime.combine(cutoff, dt.time(23, 59)))  # exactly 10 days before
+    set_filed(ctx, late, dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(0, 0)))  # 9 days before
+    assert service.build_agenda(ctx, cs) == 1
+    assert service.build_agenda(ctx, cs) == 0  # a second click adds nothing
+    (item,) = ctx.scalars(select(AgendaItem).where(AgendaItem.session_id == cs.id)).all()
+    assert item.evaluator_id == on_time
+    assert ctx.get(Evaluator, on_time).status is EvaluatorStatus.under_examination
+    assert ctx.get(Evaluator, late).status is EvaluatorStatus.submitted
+    text = pdf_text(service.agenda_pdf(ctx, cs))
+    assert "Ημερήσια διάταξη" in text and ctx.get(Evaluator, on_time).registry_no in text
+    assert cutoff.strftime("%d/%m/%Y") in text
+
+
+def test_e5_from_agenda_to_enrolled_with_be_and_mail(app, ctx):
+    ev = examined(ctx)
+    with pytest.raises(Refused):
+        service.validate(ctx, ev, None)  # nothing recorded yet
+    service.decide_in_principle(ctx, ev, True, None, None)
+    # a refused mark changes nothing
+    with pytest.raises(Refused) as exc:
+        service.record_interview(ctx, ev, {**MARKS, "reach": 101}, None)
+    assert exc.value.field == "reach"
+    assert ctx.scalar(select(func.count()).select_from(InterviewMarks)) == 0
+    service.record_interview(ctx, ev, MARKS, None)
+    with pytest.raises(Refused):  # a correction needs its reason
+        service.record_interview(ctx, ev, {**MARKS, "reach": 60}, None)
+    service.record_interview(ctx, ev, {**MARKS, "reach": 60}, None, reason="λάθος καταχώριση")
+    assert service.current_interview(ctx, ev.id).score == Decimal("71.25")
+    assert len(service.interview_history(ctx, ev.id)) == 2  # the corrected one stays
+    fields = [f.id for f in ctx.scalars(select(service.ThematicField).order_by(service.ThematicField.code))]
+    with pytest.raises(Refused):
+        service.recognise(ctx, ev, fields[:5])  # E-6: a 5th field is refused
+    assert service.current_recognitions(ctx, ev.id) == []
+    service.recognise(ctx, ev, fields[:4])
+    assert len(service.current_recognitions(ctx, ev.id, RecognitionKind.field)) == 4
+    d = service.validate(ctx, ev, None)
+    ctx.refresh(ev)
+    assert ev.status is EvaluatorStatus.enrolled
+    assert d.kind is DecisionKind.enrolled and d.entry_score == ev.entry_score
+    be1 = getattr(ev, "qualification_score", None) or Decimal(0)
+    be2 = getattr(ev, "experience_score", None) or Decimal(0)
+    assert ev.entry_score == (Decimal("0.60") * (be1 + be2) + Decimal("0.40") * Decimal("71.25")).quantize(
+        Decimal("0.01"))  # E-7
+    (message,) = [m for m in outbox(app) if m["To"] == ev.email]
+    assert "Εγγραφή στο μητρώο" in message["Subject"]
+    cs = ctx.get(CommitteeSession, d.session_id)
+    text = pdf_text(service.minutes_pdf(ctx, cs))
+    assert ev.registry_no in text and "Εγγραφή στο μητρώο" in text
+    assert "71,25" in pdf_text(service.form_i3_pdf(ctx, ev)).replace(".", ",")
+    with pytest.raises(Refused):
+        service.validate(ctx, ev, None)  # no longer under examination
+
+
+def test_e5_reject_needs_reasons_and_keeps_the_history(app, ctx):
+    ev = examined(ctx)
+    service.decide_in_principle(ctx, ev, True, None, None)
+    with pytest.raises(Refused):
+        service.reject(ctx, ev, "  ", None)
+    ctx.refresh(ev)
+    assert ev.status is EvaluatorStatus.under_examination
+    service.reject(ctx, ev, "Δεν τεκμηριώνεται η εμπειρία", None)
+    ctx.refresh(ev)
+    assert ev.status is EvaluatorStatus.rejected
+    history = service.decision_history(ctx, ev.id)
+    assert [d.kind for d in history] == [DecisionKind.in_principle, DecisionKind.rejected]
+    assert history[1].supersedes_id == history[0].id
+    assert service.current_decision(ctx, ev.id).kind is DecisionKind.rejected
+    assert any("Δεν τεκμηριώνεται" in m.get_content() for m in outbox(app) if m["To"] == ev.email)
+
+
+def test_e5_not_admitted_in_principle_requires_reasons(ctx):
+    ev = examined(ctx)
+    with pytest.raises(Refused):
+        service.decide_in_principle(ctx, ev, False, "", None)
+    assert ctx.scalar(select(func.count()).select_from(Decision)) == 0
+    service.decide_in_principle(ctx, ev, False, "Ελλιπής φάκελος", None)
+    ctx.refresh(ev)
+    assert ev.status is EvaluatorStatus.rejected
+    with pytest.raises(Refused):
+        service.decide_in_principle(ctx, ev, True, None, None)
+
+
+def test_e6_recognition_replaces_but_keeps_the_old_rows(ctx):
+    ev = examined(ctx)
+    fields = [f.id for f in ctx.scalars(select(service.ThematicField).order_by(service.ThematicField.code))]
+    service.recognise(ctx, ev, fields[:2])
+    service.recognise(ctx, ev, fields[2:3])
+    current = service.current_recognitions(ctx, ev.id, RecognitionKind.field)
+    assert [r.thematic_field_id for r in current] == fields[2:3]
+    total = ctx.scalar(select(func.count()).select_from(Recognition).where(
+        Recognition.evaluator_id == ev.id, Recognition.kind == RecognitionKind.field))
+    assert total == 3
