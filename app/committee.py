@@ -230,6 +230,13 @@ def agenda_rows(session, cs: CommitteeSession) -> list[dict]:
     return rows
 
 
+def pending_applications(session) -> list:
+    """Applications submitted or under examination, oldest first, with their filing time."""
+    filed = filed_column()
+    return list(session.execute(select(Evaluator, filed).where(Evaluator.status.in_(
+        [EvaluatorStatus.submitted, EvaluatorStatus.under_examination])).order_by(filed, Evaluator.id)).all())
+
+
 def session_decisions(session, cs: CommitteeSession) -> list[Decision]:
     return list(session.scalars(select(Decision).where(Decision.session_id == cs.id).order_by(Decision.id)))
 
@@ -742,8 +749,13 @@ def selection_candidates(session, req: SelectionRequest) -> list[rules.Candidate
         EvaluatorRelation.operational_programme_id == req.operational_programme_id)))
     body = set(session.scalars(select(EvaluatorRelation.evaluator_id).where(
         EvaluatorRelation.kind == RelationKind.body, EvaluatorRelation.body_id == req.body_id)))
+    # Rotation: selections in the latest run of every other request (a re-run replaces
+    # its request's earlier runs; the request's own runs do not count for itself).
+    latest = (select(func.max(SelectionRun.id)).where(SelectionRun.request_id != req.id)
+              .group_by(SelectionRun.request_id))
     past = dict(session.execute(select(SelectionResult.evaluator_id, func.count()).where(
-        SelectionResult.selected.is_(True)).group_by(SelectionResult.evaluator_id)).all())
+        SelectionResult.selected.is_(True), SelectionResult.run_id.in_(latest))
+        .group_by(SelectionResult.evaluator_id)).all())
     out = []
     for ev_id, last, first, score, status, level in rows:
         r = recog.get(ev_id, {"field": set(), "group": set(), "region": set()})
@@ -766,14 +778,7 @@ def run_selection(session, req: SelectionRequest, user_id: int | None, seed: str
     earlier = session.scalar(select(func.count()).select_from(SelectionRun).where(SelectionRun.request_id == req.id))
     if earlier:
         _reasons(reason, required=True)  # a re-run is a correction: reasoned
-    # Selections of this same request do not count for its own rotation.
-    own = set(session.scalars(select(SelectionRun.id).where(SelectionRun.request_id == req.id)))
     candidates = selection_candidates(session, req)
-    if own:
-        own_counts = dict(session.execute(select(SelectionResult.evaluator_id, func.count()).where(
-            SelectionResult.selected.is_(True), SelectionResult.run_id.in_(own)).group_by(
-            SelectionResult.evaluator_id)).all())
-        candidates = [_with_past(c, c.past_selections - own_counts.get(c.id, 0)) for c in candidates]
     result = rules.select(candidates, criteria, req.wanted, seed, req.min_score)
     run = SelectionRun(request_id=req.id, seed=seed, run_by_id=user_id, reason=(reason or "").strip() or None)
     session.add(run)
@@ -788,11 +793,6 @@ def run_selection(session, req: SelectionRequest, user_id: int | None, seed: str
                                                                 "ranked": len(result.ranked)})
     session.commit()
     return run
-
-
-def _with_past(c: rules.Candidate, past: int) -> rules.Candidate:
-    from dataclasses import replace
-    return replace(c, past_selections=past)
 
 
 def latest_run(session, req: SelectionRequest) -> SelectionRun | None:
@@ -856,10 +856,10 @@ def home_summary(session, user) -> list[dict]:
         [EvaluatorStatus.submitted, EvaluatorStatus.under_examination])).group_by(Evaluator.status)).all())
     items = [
         {"title": gettext("Applications awaiting a session"), "count": counts.get(EvaluatorStatus.submitted, 0),
-         "text": gettext("Submitted, not yet on an agenda"), "url": "/committeesessionview/list/"},
+         "text": gettext("Submitted, not yet on an agenda"), "url": "/committee/application/list/"},
         {"title": gettext("Applications under examination"),
          "count": counts.get(EvaluatorStatus.under_examination, 0),
-         "text": gettext("On a session's agenda"), "url": "/committeesessionview/list/"},
+         "text": gettext("On a session's agenda"), "url": "/committee/application/list/"},
     ]
     nxt = next_session(session, dt.date.today())
     items.append({"title": gettext("Next session"),

@@ -150,8 +150,15 @@ class ApplicationProcessingView(BackofficeView):
     marks (ΒΕ3), recognition, validation (enrolled with ΒΕ) or rejection."""
 
     route_base = "/committee/application"
-    default_view = "show"
-    role_permissions = {COMMITTEE: {"can_show", "can_process"}}
+    default_view = "list"
+    role_permissions = {COMMITTEE: {"can_list", "can_show", "can_process"}}
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """Applications waiting for a session or under examination."""
+        rows = service.pending_applications(_db())
+        return self.render_template("committee/applications.html", rows=rows, labels=service.STATUS_LABELS)
 
     def _page(self, ev: Evaluator):
         session = _db()
@@ -484,7 +491,8 @@ class SelectionRequestView(BackofficeModelView):
 def register(appbuilder, add):
     common = {"category": CATEGORY, "category_label": CATEGORY_LABEL, "category_icon": "fa-address-book"}
     add(CommitteeSessionView, "Committee sessions", label=_l("Committee sessions"), icon="fa-calendar", **common)
-    appbuilder.add_view_no_menu(ApplicationProcessingView)
+    add(ApplicationProcessingView, "Applications to examine", label=_l("Applications to examine"),
+        icon="fa-inbox", **common)
     add(ModificationRequestView, "Modification requests", label=_l("Modification requests"), icon="fa-edit",
         **common)
     add(SelectionRequestView, "Selection requests", label=_l("Selection requests"), icon="fa-list-ol", **common)
