@@ -1,7 +1,7 @@
 """committee: sessions, agenda, decisions, interview, recognition, modifications, selection
 
 Revision ID: c0e1a2b3d4f5
-Revises: c7d1a0b2e3f4
+Revises: 90343f00c26a
 Create Date: 2026-11-25 22:57:58.152215
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0e1a2b3d4f5'
-down_revision = 'c7d1a0b2e3f4'
+down_revision = '90343f00c26a'
 branch_labels = None
 depends_on = None
 
