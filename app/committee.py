@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import logging
 import secrets
 from decimal import Decimal
@@ -28,7 +29,9 @@ from models.committee import (
     ModificationKind, ModificationRequest, ModificationStatus, Recognition, RecognitionKind, RelationKind,
     ScoreKind, SelectionExclusion, SelectionRequest, SelectionResult, SelectionRun,
 )
-from models.evaluators import Evaluator, EvaluatorStatus, PerformanceLevel
+from app.rules import evaluators as erules
+from models import evaluators as em
+from models.evaluators import Evaluator, EvaluatorStatus, PerformanceLevel, Verification
 from models.mixins import utcnow
 from models.reference import Region, TargetGroup, ThematicField
 
@@ -149,10 +152,8 @@ def create_session(session, held_on: dt.date | None, place: str | None = None) -
 
 
 def filed_column():
-    """When an application was filed: `Evaluator.submitted_at` (the evaluators area's
-    column, set with the protocol number)."""
-    column = getattr(Evaluator, "submitted_at", None)
-    return column if column is not None else Evaluator.updated_at
+    """When an application was filed (set with its protocol number, E-3)."""
+    return Evaluator.submitted_at
 
 
 def build_agenda(session, cs: CommitteeSession) -> int:
@@ -322,6 +323,12 @@ def decide_in_principle(session, evaluator: Evaluator, admitted: bool, reasons: 
     if current_decision(session, evaluator.id) is not None:
         raise Refused(_l("There is already a decision; correct it with a reasoned new entry."), status=409)
     text = _reasons(reasons, required=not admitted)
+    if admitted:
+        checks = eligibility_report(session, evaluator)
+        problems = checks["eligibility"] + checks["exclusions"]
+        if problems:  # E-1, E-2: an ineligible or excluded candidate is not admitted
+            raise Refused(_l("The candidate cannot be admitted: %(reasons)s."), status=409,
+                          reasons="; ".join(problems))
     kind = DecisionKind.in_principle if admitted else DecisionKind.not_admitted
     d = _add_decision(session, evaluator, kind, text, user_id, _agenda_session_id(session, evaluator))
     if not admitted:
@@ -371,34 +378,178 @@ def interview_history(session, evaluator_id: int) -> list[InterviewMarks]:
 
 # --- E-1, E-2: eligibility and exclusions; E-5 verification ----------------------------
 
+ELIGIBILITY_LABELS = {
+    "no_tertiary_degree": _l("No tertiary degree (ΑΕΙ/ΤΕΙ or recognised foreign) nor related postgraduate degree"),
+    "experience_under_three_years": _l("Less than 3 years of relevant experience"),
+    "experience_under_one_year": _l("Less than 1 year of experience with a related postgraduate degree"),
+}
+EXCLUSION_REASON_LABELS = {
+    "general_director": _l("General director of the Ministry"),
+    "centre_relation": _l("Current relation with a training centre (owner, partner, board, employee)"),
+    "centre_relative": _l("Relative up to the 3rd degree of a training centre's owner or director"),
+    "ekepis_trainer": _l("Member of the ΕΚΕΠΙΣ trainers' registry"),
+}
+VERIFICATION_LABELS = {
+    Verification.pending: _l("Pending"),
+    Verification.confirmed: _l("Confirmed"),
+    Verification.recoded: _l("Re-coded by the committee"),
+    Verification.not_confirmed: _l("Not confirmed"),
+}
+# E-5: the verifiable sections of form I.2, and the values the committee may re-code.
+SECTIONS = {
+    "degree": (em.EvaluatorDegree, _l("Degree"), ()),
+    "postgraduate": (em.EvaluatorPostgraduate, _l("Postgraduate degree"), ("recoded_level",)),
+    "training": (em.EvaluatorTraining, _l("Postgraduate training"), ("recoded_hours",)),
+    "language": (em.EvaluatorLanguage, _l("Language"), ("recoded_level",)),
+    "cofunded": (em.EvaluatorCofundedExperience, _l("Experience in co-funded actions"), ("recoded_person_months",)),
+    "professional": (em.EvaluatorProfessionalExperience, _l("Professional experience"), ("recoded_person_months",)),
+}
+RECODE_LABELS = {"recoded_level": _l("Level"), "recoded_hours": _l("Hours"),
+                 "recoded_person_months": _l("Person-months")}
+
+
+def _rows(session, evaluator_id: int, key: str) -> list:
+    model = SECTIONS[key][0]
+    return list(session.scalars(select(model).where(model.evaluator_id == evaluator_id).order_by(model.id)))
+
+
+def _verified(row) -> bool:
+    """Only verified values count once the committee has examined the file (E-5)."""
+    return row.verification in (Verification.confirmed, Verification.recoded)
+
+
+def _recoded(row, name: str):
+    """The value that counts: the committee's re-coded one, else the candidate's."""
+    if row.verification is Verification.recoded and getattr(row, f"recoded_{name}", None) is not None:
+        return getattr(row, f"recoded_{name}")
+    return getattr(row, name)
+
+
+def _field_code(session, field_id):
+    return session.scalar(select(ThematicField.code).where(ThematicField.id == field_id)) if field_id else None
+
+
 def eligibility_report(session, evaluator: Evaluator) -> dict:
-    """E-1 eligibility and E-2 exclusions of the file as the evaluators' rules compute
-    them, each with its reasons (empty lists: eligible, no exclusion)."""
-    eligibility_check = _evaluators_service("eligibility_check")
-    if eligibility_check is None:
-        return {"available": False, "eligibility": [], "exclusions": []}
-    return {"available": True, **eligibility_check(session, evaluator)}
+    """E-1 eligibility and E-2 exclusions of the file (the evaluators' pure rules), each
+    with its reasons in words; rows the committee did not confirm do not count."""
+    counted = {key: [r for r in _rows(session, evaluator.id, key) if r.counts()] for key in SECTIONS}
+    degrees = [erules.Degree(r.kind.value, r.recognised) for r in counted["degree"]]
+    posts = [erules.Postgraduate(_recoded(r, "level").value, _recoded(r, "thematic_field_id") is not None)
+             for r in counted["postgraduate"]]
+    periods = [erules.Period(r.start_month, r.end_month) for r in counted["cofunded"] + counted["professional"]]
+    relations = [erules.CentreRelation(r.current, r.kind.value) for r in session.scalars(
+        select(em.EvaluatorCentreRelation).where(em.EvaluatorCentreRelation.evaluator_id == evaluator.id))]
+    not_eligible = erules.eligibility(degrees, posts, periods)
+    excluded = erules.exclusions(general_director=evaluator.is_general_director,
+                                 ekepis_trainer=evaluator.is_ekepis_trainer,
+                                 centre_relative=evaluator.is_centre_relative, centre_relations=relations)
+    return {"available": True,
+            "eligibility": [str(ELIGIBILITY_LABELS.get(c, c)) for c in not_eligible],
+            "exclusions": [str(EXCLUSION_REASON_LABELS.get(c, c)) for c in excluded]}
+
+
+def _describe(key: str, row) -> str:
+    if key == "degree":
+        return f"{row.title} — {row.institution} ({row.kind.value.upper()}, {row.awarded_on:%d/%m/%Y})"
+    if key == "postgraduate":
+        return f"{row.title} — {row.institution} ({row.level.value}, {row.awarded_on:%d/%m/%Y})"
+    if key == "training":
+        return f"{row.title} — {row.provider}, {row.hours} h"
+    if key == "language":
+        return f"{row.language}: {row.level.value}{' ✓' if row.proficiency else ''}"
+    return f"{row.employer}: {row.start_month:%m/%Y}–{row.end_month:%m/%Y}, {row.person_months}"
 
 
 def verification_rows(session, evaluator: Evaluator) -> list[dict]:
     """E-5: every verifiable row of the file with the candidate's values, the
     committee's re-coded values and the verification state."""
-    verifiable_rows = _evaluators_service("verifiable_rows")
-    if verifiable_rows is None:
-        return []
-    return verifiable_rows(session, evaluator)
+    out = []
+    for key, (_model, label, recodable) in SECTIONS.items():
+        for row in _rows(session, evaluator.id, key):
+            committee = ", ".join(f"{RECODE_LABELS[f]}: {getattr(row, f).value if isinstance(getattr(row, f), enum.Enum) else getattr(row, f)}"
+                                  for f in recodable if getattr(row, f) is not None)
+            out.append({
+                "ref": f"{key}:{row.id}", "section": str(label), "candidate": _describe(key, row),
+                "committee": committee, "documents": str(row.document) if row.document else "",
+                "state": str(VERIFICATION_LABELS[row.verification]),
+                "choices": [(v.value, str(VERIFICATION_LABELS[v])) for v in Verification if v is not Verification.pending],
+                "recodable": [{"name": f, "label": str(RECODE_LABELS[f]),
+                               "value": (getattr(row, f).value if isinstance(getattr(row, f), enum.Enum)
+                                         else getattr(row, f)) or ""} for f in recodable],
+            })
+    return out
+
+
+def _recode_value(key: str, name: str, raw: str, row):
+    raw = (raw or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        if name == "recoded_hours":
+            value = int(raw)
+            if not 0 < value <= 10_000:
+                raise ValueError
+            return value
+        if name == "recoded_person_months":
+            value = Decimal(raw)
+            if not erules.person_months_ok(row.start_month, row.end_month, value):
+                raise ValueError
+            return value
+        enum_cls = em.PostgraduateLevel if key == "postgraduate" else em.LanguageLevel
+        return enum_cls(raw)
+    except (ValueError, ArithmeticError):
+        raise Refused(_l("The re-coded value %(value)s is not valid."), field=name, value=raw) from None
 
 
 def verify_row(session, evaluator: Evaluator, row_ref: str, verification: str, values: dict) -> None:
-    """E-5: confirm a row against its document, re-code it (the candidate's value stays)
-    or mark it not confirmed."""
+    """E-5: confirm a row against its document, re-code it (the candidate's value stays,
+    the committee's goes into recoded_*) or mark it not confirmed."""
     _lock_evaluator(session, evaluator)
     _require_examination(evaluator)
-    verify = _evaluators_service("verify")
-    if verify is None:
-        raise Refused(_l("Verification is not available."), status=409)
-    verify(session, evaluator, row_ref, verification, values)
+    key, _, raw_id = row_ref.partition(":")
+    if key not in SECTIONS or not raw_id.isdigit():
+        raise Refused(_l("Record not found."), status=404)
+    model, _label, recodable = SECTIONS[key]
+    row = session.get(model, int(raw_id))
+    if row is None or row.evaluator_id != evaluator.id:
+        raise Refused(_l("Record not found."), status=404)
+    try:
+        state = Verification(verification)
+    except ValueError:
+        raise Refused(_l("Choose the verification."), field="verification") from None
+    if state is Verification.pending:
+        raise Refused(_l("Choose the verification."), field="verification")
+    recoded = {f: _recode_value(key, f, values.get(f, ""), row) for f in recodable}
+    if state is Verification.recoded and not any(v is not None for v in recoded.values()):
+        raise Refused(_l("A re-coded row needs the committee's value."), field="verification")
+    row.verification = state
+    for name, value in recoded.items():
+        setattr(row, name, value if state is Verification.recoded else None)
     session.commit()
+
+
+def pending_verifications(session, evaluator_id: int) -> int:
+    return sum(1 for key in SECTIONS for r in _rows(session, evaluator_id, key)
+               if r.verification is Verification.pending)
+
+
+def file_scores(session, evaluator: Evaluator) -> tuple[Decimal, Decimal]:
+    """ΒΕ1 and ΒΕ2 (E-7) from the verified rows only, with the editable points table."""
+    table = session.get(em.ScoringTable, 1)
+    points = erules.Points(**{f: getattr(table, f) for f in erules.POINTS_FIELDS}) if table else erules.Points()
+    rows = {key: [r for r in _rows(session, evaluator.id, key) if _verified(r)] for key in SECTIONS}
+    levels = [_recoded(r, "level") for r in rows["postgraduate"]]
+    be1 = erules.qualification_score(
+        points,
+        degrees=sum(1 for r in rows["degree"] if erules.degree_counts(erules.Degree(r.kind.value, r.recognised))),
+        masters=levels.count(em.PostgraduateLevel.master), phds=levels.count(em.PostgraduateLevel.phd),
+        trainings=sum(1 for r in rows["training"] if _recoded(r, "hours") >= erules.MIN_TRAINING_HOURS),
+        languages=sum(1 for r in rows["language"]
+                      if _recoded(r, "level") is em.LanguageLevel.excellent and _recoded(r, "proficiency")))
+    be2 = erules.experience_score(
+        points, cofunded_months=sum((_recoded(r, "person_months") for r in rows["cofunded"]), Decimal(0)),
+        professional_months=sum((_recoded(r, "person_months") for r in rows["professional"]), Decimal(0)))
+    return be1, be2
 
 
 def form_i3_pdf(session, evaluator: Evaluator) -> bytes:
@@ -452,25 +603,38 @@ def _replace_recognitions(session, evaluator_id: int, kind: RecognitionKind, ids
 
 
 def evaluator_sources(session, evaluator: Evaluator) -> dict:
-    """What the evaluator's verified file says for E-6: the codes of degree subjects,
-    target groups of verified experience rows, and of the target-group experience, plus
-    the preferred target groups and regions in the evaluator's order. Read through
-    app.evaluators when that service offers `recognition_sources`."""
-    recognition_sources = _evaluators_service("recognition_sources")
-    if recognition_sources is not None:
-        return recognition_sources(session, evaluator)
-    region = [evaluator.region_id] if evaluator.region_id else []
-    return {"degree_fields": [], "experience_groups": [], "group_experience": [], "preferred_groups": [],
-            "preferred_regions": region}
+    """What the verified file says for E-6 (ours, documented in the README): the
+    thematic fields of the verified degrees and postgraduate degrees (degree subject),
+    of the verified professional experience, and of the verified co-funded actions (the
+    experience with target groups); the preferred target groups and regions in the
+    evaluator's order."""
+    def fields(key):
+        return [_field_code(session, _recoded(r, "thematic_field_id") if key == "postgraduate" else r.thematic_field_id)
+                for r in _rows(session, evaluator.id, key) if _verified(r)]
+
+    groups = session.scalars(select(TargetGroup.code).join(
+        em.EvaluatorGroupPreference, em.EvaluatorGroupPreference.target_group_id == TargetGroup.id).where(
+        em.EvaluatorGroupPreference.evaluator_id == evaluator.id).order_by(em.EvaluatorGroupPreference.priority))
+    regions = list(session.scalars(select(em.EvaluatorRegionPreference.region_id).where(
+        em.EvaluatorRegionPreference.evaluator_id == evaluator.id).order_by(em.EvaluatorRegionPreference.priority)))
+    if not regions and evaluator.region_id:
+        regions = [evaluator.region_id]  # no ranked preference: the region of residence
+    return {"degree_fields": [c for c in fields("degree") + fields("postgraduate") if c],
+            "experience_fields": [c for c in fields("professional") if c],
+            "group_experience_fields": [c for c in fields("cofunded") if c],
+            "preferred_groups": list(groups), "preferred_regions": regions}
 
 
 def proposed_groups(session, evaluator: Evaluator) -> list[TargetGroup]:
     """E-6: the target groups recognised automatically (≤5)."""
     sources = evaluator_sources(session, evaluator)
     mapping = field_group_map()
-    degree_groups = {g for code in sources["degree_fields"] for g in mapping.get(str(code), ())}
-    codes = rules.proposed_target_groups(degree_groups, map(str, sources["experience_groups"]),
-                                         map(str, sources["group_experience"]),
+
+    def groups(key):
+        return {g for code in sources[key] for g in mapping.get(str(code), ())}
+
+    codes = rules.proposed_target_groups(groups("degree_fields"), groups("experience_fields"),
+                                         groups("group_experience_fields"),
                                          [str(c) for c in sources["preferred_groups"]])
     by_code = {g.code: g for g in session.scalars(select(TargetGroup))}
     return [by_code[c] for c in codes if c in by_code]
@@ -524,16 +688,23 @@ def _enrol(session, evaluator: Evaluator, interview_score: Decimal) -> None:
     if enrol is not None:
         enrol(session, evaluator, interview_score)
         return
-    # Until app.evaluators.enrol exists: ΒΕ from what the file holds (E-7).
-    be1 = getattr(evaluator, "qualification_score", None) or Decimal(0)
-    be2 = getattr(evaluator, "experience_score", None) or Decimal(0)
-    if hasattr(evaluator, "interview_score"):
-        evaluator.interview_score = interview_score
-    evaluator.entry_score = (Decimal("0.60") * (be1 + be2) + Decimal("0.40") * interview_score).quantize(
-        rules.CENT)
+    # Until app.evaluators.enrol exists: ΒΕ1/ΒΕ2 from the verified rows, ΒΕ (E-7), a
+    # registry number, ΒΚ = ΒΕ while there is no evaluation cycle (E-13).
+    be1, be2 = file_scores(session, evaluator)
+    evaluator.qualification_score, evaluator.experience_score = be1, be2
+    evaluator.interview_score = interview_score
+    evaluator.entry_score = erules.entry_score(be1, be2, interview_score)
+    if evaluator.registry_no is None:
+        numbers = session.scalars(select(Evaluator.registry_no).where(Evaluator.registry_no.like("EMA%")))
+        last = max((int(n[3:]) for n in numbers if n[3:].isdigit()), default=0)
+        evaluator.registry_no = f"EMA{last + 1:06d}"
+    evaluator.enrolled_at = utcnow()
+    previous = evaluator.status
     evaluator.status = EvaluatorStatus.enrolled
+    session.add(em.EvaluatorStatusChange(evaluator_id=evaluator.id, changed_at=utcnow(), from_status=previous,
+                                         to_status=EvaluatorStatus.enrolled))
     if evaluator.ranking_score is None:
-        evaluator.ranking_score = evaluator.entry_score  # E-13: no cycle yet, ΒΚ = ΒΕ
+        evaluator.ranking_score = evaluator.entry_score
 
 
 def validate(session, evaluator: Evaluator, user_id: int | None, reasons: str | None = None) -> Decision:
@@ -549,6 +720,9 @@ def validate(session, evaluator: Evaluator, user_id: int | None, reasons: str | 
         raise Refused(_l("First record the interview marks."), status=409)
     if not current_recognitions(session, evaluator.id, RecognitionKind.field):
         raise Refused(_l("First recognise the thematic fields."), status=409)
+    pending = pending_verifications(session, evaluator.id)
+    if pending:
+        raise Refused(_l("%(n)d rows of the file are not verified yet."), status=409, n=pending)
     _enrol(session, evaluator, marks.score)
     d = _add_decision(session, evaluator, DecisionKind.enrolled, _reasons(reasons, False), user_id,
                       _agenda_session_id(session, evaluator), supersedes=current, entry_score=evaluator.entry_score)

@@ -17,6 +17,7 @@ from app.errors import Refused
 from models.committee import (
     AgendaItem, CommitteeSession, Decision, DecisionKind, InterviewMarks, Recognition, RecognitionKind,
 )
+from models import evaluators as em
 from models.evaluators import Evaluator, EvaluatorStatus
 
 
@@ -106,16 +107,40 @@ def test_e5_from_agenda_to_enrolled_with_be_and_mail(app, ctx):
     with pytest.raises(Refused):
         service.recognise(ctx, ev, fields[:5])  # E-6: a 5th field is refused
     assert service.current_recognitions(ctx, ev.id) == []
+    with pytest.raises(Refused):
+        service.validate(ctx, ev, None)  # the file's rows are not verified yet
+    rows = {r["section"]: r["ref"] for r in service.verification_rows(ctx, ev)}
+    degree, professional, cofunded = (rows["Πτυχίο"], rows["Επαγγελματική εμπειρία"],
+                                      rows["Εμπειρία σε συγχρηματοδοτούμενες δράσεις"])
+    with pytest.raises(Refused):  # more person-months than the period allows: refused
+        service.verify_row(ctx, ev, professional, "recoded", {"recoded_person_months": "999"})
+    with pytest.raises(Refused):  # a re-coded row needs the committee's value
+        service.verify_row(ctx, ev, professional, "recoded", {})
+    service.verify_row(ctx, ev, degree, "confirmed", {})
+    service.verify_row(ctx, ev, professional, "recoded", {"recoded_person_months": "30"})
+    service.verify_row(ctx, ev, cofunded, "not_confirmed", {})
+    prof = ctx.get(em.EvaluatorProfessionalExperience, int(professional.split(":")[1]))
+    assert prof.person_months == Decimal("40") and prof.recoded_person_months == Decimal("30")  # both kept
     service.recognise(ctx, ev, fields[:4])
     assert len(service.current_recognitions(ctx, ev.id, RecognitionKind.field)) == 4
+    # E-6: groups from the verified degree/experience subjects (Πληροφορική → codes 1, 11),
+    # not from the unconfirmed co-funded row; 6 of the 7 ranked regions
+    groups = {r.target_group.code for r in service.current_recognitions(ctx, ev.id, RecognitionKind.group)}
+    assert groups == {"1", "11"}
+    preferred = list(ctx.scalars(select(em.EvaluatorRegionPreference.region_id).where(
+        em.EvaluatorRegionPreference.evaluator_id == ev.id).order_by(em.EvaluatorRegionPreference.priority)))
+    assert len(preferred) == 7
+    regions = [r.region_id for r in service.current_recognitions(ctx, ev.id, RecognitionKind.region)]
+    assert regions == preferred[:6]
     d = service.validate(ctx, ev, None)
     ctx.refresh(ev)
-    assert ev.status is EvaluatorStatus.enrolled
+    assert ev.status is EvaluatorStatus.enrolled and ev.registry_no
     assert d.kind is DecisionKind.enrolled and d.entry_score == ev.entry_score
-    be1 = getattr(ev, "qualification_score", None) or Decimal(0)
-    be2 = getattr(ev, "experience_score", None) or Decimal(0)
-    assert ev.entry_score == (Decimal("0.60") * (be1 + be2) + Decimal("0.40") * Decimal("71.25")).quantize(
-        Decimal("0.01"))  # E-7
+    # E-7 with the default points table: ΒΕ1 = 20 (one degree), ΒΕ2 = 30 × 0.25 = 7.50,
+    # ΒΕ3 = 71.25 → ΒΕ = 0.60 × 27.50 + 0.40 × 71.25 = 45.00
+    assert (ev.qualification_score, ev.experience_score, ev.interview_score) == (
+        Decimal("20.00"), Decimal("7.50"), Decimal("71.25"))
+    assert ev.entry_score == Decimal("45.00")
     (message,) = [m for m in outbox(app) if m["To"] == ev.email]
     assert "Εγγραφή στο μητρώο" in message["Subject"]
     cs = ctx.get(CommitteeSession, d.session_id)
@@ -153,6 +178,40 @@ def test_e5_not_admitted_in_principle_requires_reasons(ctx):
     assert ev.status is EvaluatorStatus.rejected
     with pytest.raises(Refused):
         service.decide_in_principle(ctx, ev, True, None, None)
+
+
+def test_e1_e2_eligibility_reasons_block_admission(ctx):
+    ev = examined(ctx)
+    assert service.eligibility_report(ctx, ev) == {"available": True, "eligibility": [], "exclusions": []}
+    ev.is_ekepis_trainer = True
+    ctx.commit()
+    report = service.eligibility_report(ctx, ev)
+    assert report["exclusions"] == ["Μέλος του μητρώου εκπαιδευτών του ΕΚΕΠΙΣ"]
+    with pytest.raises(Refused):
+        service.decide_in_principle(ctx, ev, True, None, None)
+    assert service.current_decision(ctx, ev.id) is None
+    ev.is_ekepis_trainer = False
+    for row in ctx.scalars(select(em.EvaluatorDegree).where(em.EvaluatorDegree.evaluator_id == ev.id)):
+        row.verification = em.Verification.not_confirmed
+    ctx.commit()
+    assert service.eligibility_report(ctx, ev)["eligibility"] == [
+        "Χωρίς πτυχίο τριτοβάθμιας εκπαίδευσης (ΑΕΙ/ΤΕΙ ή αναγνωρισμένο αλλοδαπό) ούτε συναφή μεταπτυχιακό τίτλο"]
+
+
+def test_e5_verification_of_another_files_row_is_not_found(ctx):
+    ev = examined(ctx)
+    other = ctx.scalars(select(em.EvaluatorDegree).where(em.EvaluatorDegree.evaluator_id != ev.id)).first()
+    if other is None:
+        other = em.EvaluatorDegree(evaluator_id=ctx.scalars(select(Evaluator.id).where(Evaluator.id != ev.id)).first(),
+                                   institution="Χ", country="Ελλάδα", kind=em.DegreeKind.aei, title="Χ",
+                                   awarded_on=dt.date(2000, 1, 1))
+        ctx.add(other)
+        ctx.commit()
+    with pytest.raises(Refused) as exc:
+        service.verify_row(ctx, ev, f"degree:{other.id}", "confirmed", {})
+    assert exc.value.status == 404
+    ctx.refresh(other)
+    assert other.verification is em.Verification.pending
 
 
 def test_e6_recognition_replaces_but_keeps_the_old_rows(ctx):
