@@ -309,7 +309,12 @@ def _lock_evaluator(session, evaluator: Evaluator) -> None:
     session.refresh(evaluator)
 
 
-def _require_examination(evaluator: Evaluator) -> None:
+def _require_examination(evaluator: Evaluator, session=None) -> None:
+    if session is not None and evaluator.status is EvaluatorStatus.enrolled and session.scalar(
+            select(ModificationRequest.id).where(
+                ModificationRequest.evaluator_id == evaluator.id, ModificationRequest.kind ==
+                ModificationKind.qualifications, ModificationRequest.status == ModificationStatus.filed).limit(1)):
+        return  # E-8: an open qualifications request is examined like an application
     if evaluator.status is not EvaluatorStatus.under_examination:
         raise Refused(_l("The application is not under examination (status: %(state)s)."), status=409,
                       state=str(STATUS_LABELS[evaluator.status]))
@@ -505,7 +510,7 @@ def verify_row(session, evaluator: Evaluator, row_ref: str, verification: str, v
     """E-5: confirm a row against its document, re-code it (the candidate's value stays,
     the committee's goes into recoded_*) or mark it not confirmed."""
     _lock_evaluator(session, evaluator)
-    _require_examination(evaluator)
+    _require_examination(evaluator, session)
     key, _, raw_id = row_ref.partition(":")
     if key not in SECTIONS or not raw_id.isdigit():
         raise Refused(_l("Record not found."), status=404)
@@ -526,6 +531,14 @@ def verify_row(session, evaluator: Evaluator, row_ref: str, verification: str, v
     for name, value in recoded.items():
         setattr(row, name, value if state is Verification.recoded else None)
     session.commit()
+
+
+def can_verify(session, evaluator: Evaluator) -> bool:
+    try:
+        _require_examination(evaluator, session)
+    except Refused:
+        return False
+    return True
 
 
 def pending_verifications(session, evaluator_id: int) -> int:
@@ -816,6 +829,10 @@ def file_modification(session, evaluator: Evaluator, kind: ModificationKind, det
         raise Refused(_l("A request of this kind may be filed again from %(date)s."), field="kind",
                       status=409, date=allowed.strftime("%d/%m/%Y"))
     docs = sorted({int(d) for d in (document_ids or [])})
+    owned = set(session.scalars(select(em.SupportingDocument.id).where(
+        em.SupportingDocument.evaluator_id == evaluator.id, em.SupportingDocument.id.in_(docs)))) if docs else set()
+    if owned != set(docs):  # only the evaluator's own documents, whatever ids were posted
+        raise Refused(_l("Unknown supporting document."), field="documents")
     req = ModificationRequest(evaluator_id=evaluator.id, kind=kind, filed_at=now,
                               details=_clean_details(session, kind, details or {}), document_ids=docs,
                               justification=(justification or "").strip()[:4000] or None)
@@ -842,6 +859,10 @@ def decide_modification(session, req: ModificationRequest, accept: bool, reasons
     if req.status is not ModificationStatus.filed:
         raise Refused(_l("This request was already decided."), status=409)
     text = _reasons(reasons, required=not accept)
+    if accept and req.kind is ModificationKind.qualifications:
+        pending = pending_verifications(session, evaluator.id)
+        if pending:
+            raise Refused(_l("%(n)d rows of the file are not verified yet."), status=409, n=pending)
     req.status = ModificationStatus.accepted if accept else ModificationStatus.rejected
     req.decision_reasons, req.decided_at = text, utcnow()
     if accept:
@@ -852,10 +873,16 @@ def decide_modification(session, req: ModificationRequest, accept: bool, reasons
             regions = rules.recognised_regions(req.details.get("regions", []))
             _replace_recognitions(session, evaluator.id, RecognitionKind.region, regions, text)
         else:
+            # Examined like an application without interview (E-8): the new rows were
+            # verified first (checked above), then ΒΕ is recomputed from them (E-7).
             recompute = _evaluators_service("recompute_entry_scores")
+            session.flush()
             if recompute is not None:
-                session.flush()
                 recompute(session, [evaluator.id])
+            else:
+                be1, be2 = file_scores(session, evaluator)
+                evaluator.qualification_score, evaluator.experience_score = be1, be2
+                evaluator.entry_score = erules.entry_score(be1, be2, evaluator.interview_score)
     session_id = session.scalar(select(AgendaItem.session_id).where(AgendaItem.modification_request_id == req.id))
     d = _add_decision(session, evaluator,
                       DecisionKind.modification_accepted if accept else DecisionKind.modification_rejected,

@@ -1,6 +1,9 @@
 """E-8 modification requests through the service and over HTTP, and who reaches what:
 an evaluator sees and files only their own requests; the committee decides."""
 import datetime as dt
+import uuid
+
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +13,7 @@ from app.errors import Refused
 from models.committee import (
     AgendaItem, ModificationKind, ModificationRequest, ModificationStatus, RecognitionKind,
 )
+from models import evaluators as em
 from models.evaluators import Evaluator, EvaluatorStatus
 from models.reference import Region
 from models.users import AppUser
@@ -33,6 +37,17 @@ def regions(session):
 T0 = dt.datetime(2026, 3, 1, 10, 0)
 
 
+def doc(session, ev, n: int) -> int:
+    """A supporting document of `ev` (the row only: the file itself is not needed here)."""
+    row = em.SupportingDocument(evaluator_id=ev.id, kind=list(em.DocumentKind)[0], description=f"Βεβαίωση {n}",
+                                filename=f"b{n}.pdf", stored_name=f"{ev.id}-{n}-{uuid.uuid4().hex}",
+                                content_type="application/pdf", size=10, sha256="0" * 64,
+                                uploaded_at=dt.datetime(2026, 1, 1))
+    session.add(row)
+    session.commit()
+    return row.id
+
+
 def test_e8_regions_once_a_year_first_six_kept(ctx):
     ev = evaluator_of(ctx, "evaluator1")
     ids = regions(ctx)
@@ -53,26 +68,49 @@ def test_e8_regions_once_a_year_first_six_kept(ctx):
 
 def test_e8_qualifications_once_a_semester(ctx):
     ev = evaluator_of(ctx, "evaluator1")
-    service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [1], now=T0)
+    d1, d2 = doc(ctx, ev, 1), doc(ctx, ev, 2)
+    service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [d1], now=T0)
     with pytest.raises(Refused):
-        service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [2],
+        service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [d2],
                                   now=dt.datetime(2026, 8, 31, 23, 0))
-    service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [2], now=dt.datetime(2026, 9, 1))
+    req = service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [d2], now=dt.datetime(2026, 9, 1))
+    # examined like an application without interview: a new degree is verified, then ΒΕ recomputed
+    ev.interview_score = Decimal("80")
+    ctx.add(em.EvaluatorDegree(evaluator_id=ev.id, institution="ΕΜΠ", country="Ελλάδα", kind=em.DegreeKind.aei,
+                               title="Πτυχίο", awarded_on=dt.date(2020, 1, 1)))
+    ctx.commit()
+    with pytest.raises(Refused):
+        service.decide_modification(ctx, req, True, None, None)  # the new row is not verified yet
+    (ref,) = [r["ref"] for r in service.verification_rows(ctx, ev) if r["state"] == "Εκκρεμεί"]
+    service.verify_row(ctx, ev, ref, "confirmed", {})
+    service.decide_modification(ctx, req, True, None, None)
+    ctx.refresh(ev)
+    assert ev.qualification_score == Decimal("20.00")
+    assert ev.entry_score == Decimal("0.60") * (Decimal("20") + ev.experience_score) + Decimal("32.00")
+
+
+def test_e8_only_own_documents(ctx):
+    ev, other = evaluator_of(ctx, "evaluator1"), evaluator_of(ctx, "evaluator2")
+    foreign = doc(ctx, other, 9)
+    with pytest.raises(Refused) as exc:
+        service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "1"}, [foreign])
+    assert exc.value.field == "documents"
 
 
 def test_e8_rejected_request_not_forwarded_without_new_documents(ctx):
     ev = evaluator_of(ctx, "evaluator1")
-    first = service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "2100000000"}, [5], now=T0)
+    d5, d6 = doc(ctx, ev, 5), doc(ctx, ev, 6)
+    first = service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "2100000000"}, [d5], now=T0)
     with pytest.raises(Refused):
         service.decide_modification(ctx, first, False, "", None)  # reasons needed
     service.decide_modification(ctx, first, False, "Δεν προσκομίστηκε βεβαίωση", None)
-    same = service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "2100000001"}, [5],
+    same = service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "2100000001"}, [d5],
                                      now=T0 + dt.timedelta(days=1))
     cs, _ = service.create_session(ctx, dt.date(2026, 4, 1))
     service.build_agenda(ctx, cs)
     keys = set(ctx.scalars(select(AgendaItem.request_key).where(AgendaItem.session_id == cs.id)))
     assert f"M{same.id}" not in keys
-    new = service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "2100000002"}, [5, 6],
+    new = service.file_modification(ctx, ev, ModificationKind.personal, {"phone": "2100000002"}, [d5, d6],
                                     now=T0 + dt.timedelta(days=2))
     service.build_agenda(ctx, cs)
     keys = set(ctx.scalars(select(AgendaItem.request_key).where(AgendaItem.session_id == cs.id)))

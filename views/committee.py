@@ -172,7 +172,8 @@ class ApplicationProcessingView(BackofficeView):
             recognised_fields=service.current_recognitions(session, ev.id, RecognitionKind.field),
             proposed_groups=service.proposed_groups(session, ev), proposed_regions=service.proposed_regions(session, ev),
             verification=service.verification_rows(session, ev), max_fields=service.rules.MAX_FIELDS,
-            examining=ev.status is EvaluatorStatus.under_examination)
+            examining=ev.status is EvaluatorStatus.under_examination,
+            verifying=service.can_verify(session, ev))
 
     @expose("/<int:pk>")
     @has_access
