@@ -90,6 +90,16 @@ KIND_LABELS = {"field": _l("Thematic field"), "group": _l("Target group"), "regi
 PERSONAL_FIELDS = ("email", "phone", "last_name", "first_name", "father_name")
 
 
+def _save(session, message, *, flush: bool = False) -> None:
+    """Commit (or flush); a unique constraint that another click or worker won first is a
+    409 with `message`, and nothing of this attempt is kept."""
+    try:
+        session.flush() if flush else session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Refused(message, status=409) from None
+
+
 # --- look-ups ----------------------------------------------------------------------------
 
 def get_session(session, session_id: int) -> CommitteeSession:
@@ -140,11 +150,7 @@ def create_session(session, held_on: dt.date | None, place: str | None = None) -
         raise Refused(_l("There is already a session on that date."), field="held_on", status=409)
     cs = CommitteeSession(held_on=held_on, place=(place or "").strip() or None)
     session.add(cs)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Refused(_l("There is already a session on that date."), field="held_on", status=409) from None
+    _save(session, _l("There is already a session on that date."), flush=True)
     warnings = frequency_messages(session, cs)
     audit.record_action(session, "committee_session_created", cs, details={"warnings": warnings})
     session.commit()
@@ -164,11 +170,7 @@ def build_agenda(session, cs: CommitteeSession) -> int:
     # Lock the session row: two clicks / two workers build one agenda.
     session.execute(select(CommitteeSession.id).where(CommitteeSession.id == cs.id).with_for_update())
     added = fill_agenda(session, cs)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Refused(_l("The agenda was changed at the same time; reload the page."), status=409) from None
+    _save(session, _l("The agenda was changed at the same time; reload the page."))
     return added
 
 
@@ -290,11 +292,7 @@ def _add_decision(session, evaluator: Evaluator, kind: DecisionKind, reasons: st
     d = Decision(evaluator_id=evaluator.id, kind=kind, reasons=reasons, decided_by_id=user_id,
                  session_id=session_id, supersedes_id=supersedes.id if supersedes else None, **extra)
     session.add(d)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Refused(_l("This decision was already corrected; reload the page."), status=409) from None
+    _save(session, _l("This decision was already corrected; reload the page."), flush=True)
     return d
 
 
@@ -361,11 +359,7 @@ def record_interview(session, evaluator: Evaluator, marks: dict, user_id: int | 
                          supersedes_id=previous.id if previous else None,
                          **{c: int(marks[c]) for c in rules.INTERVIEW_CRITERIA})
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Refused(_l("The marks were changed at the same time; reload the page."), status=409) from None
+    _save(session, _l("The marks were changed at the same time; reload the page."))
     return row
 
 
@@ -465,22 +459,25 @@ def _describe(key: str, row) -> str:
     return f"{row.employer}: {row.start_month:%m/%Y}–{row.end_month:%m/%Y}, {row.person_months}"
 
 
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def verification_rows(session, evaluator: Evaluator) -> list[dict]:
     """E-5: every verifiable row of the file with the candidate's values, the
     committee's re-coded values and the verification state."""
     out = []
+    choices = [(v.value, str(VERIFICATION_LABELS[v])) for v in Verification if v is not Verification.pending]
     for key, (_model, label, recodable) in SECTIONS.items():
         for row in _rows(session, evaluator.id, key):
-            committee = ", ".join(f"{RECODE_LABELS[f]}: {getattr(row, f).value if isinstance(getattr(row, f), enum.Enum) else getattr(row, f)}"
-                                  for f in recodable if getattr(row, f) is not None)
+            values = {f: _plain(getattr(row, f)) for f in recodable}
             out.append({
                 "ref": f"{key}:{row.id}", "section": str(label), "candidate": _describe(key, row),
-                "committee": committee, "documents": str(row.document) if row.document else "",
-                "state": str(VERIFICATION_LABELS[row.verification]),
-                "choices": [(v.value, str(VERIFICATION_LABELS[v])) for v in Verification if v is not Verification.pending],
-                "recodable": [{"name": f, "label": str(RECODE_LABELS[f]),
-                               "value": (getattr(row, f).value if isinstance(getattr(row, f), enum.Enum)
-                                         else getattr(row, f)) or ""} for f in recodable],
+                "committee": ", ".join(f"{RECODE_LABELS[f]}: {v}" for f, v in values.items() if v is not None),
+                "documents": str(row.document) if row.document else "",
+                "state": str(VERIFICATION_LABELS[row.verification]), "choices": choices,
+                "recodable": [{"name": f, "label": str(RECODE_LABELS[f]), "value": "" if v is None else v}
+                              for f, v in values.items()],
             })
     return out
 
@@ -671,7 +668,7 @@ def recognise(session, evaluator: Evaluator, field_ids: list[int], reason: str |
         raise Refused(_l("A thematic field is chosen twice."), field="fields")
     if "too_many" in problems:
         raise Refused(_l("At most %(n)d thematic fields may be recognised."), field="fields", n=rules.MAX_FIELDS)
-    known = set(session.scalars(select(ThematicField.id).where(ThematicField.id.in_(field_ids)))) if field_ids else set()
+    known = set(session.scalars(select(ThematicField.id).where(ThematicField.id.in_(field_ids or [-1]))))
     if known != set(field_ids):
         raise Refused(_l("Unknown thematic field."), field="fields")
     had = current_recognitions(session, evaluator.id)
@@ -925,7 +922,8 @@ def create_request(session, *, body_id: int, subject: str, operational_programme
         raise Refused(_l("The deadline cannot be before the request's date."), field="deadline")
     if min_score is not None and not (0 <= min_score <= 100):
         raise Refused(_l("The minimum score must be from 0 to 100."), field="min_score")
-    req = SelectionRequest(body_id=body_id, subject=subject.strip()[:500], operational_programme_id=operational_programme_id,
+    req = SelectionRequest(body_id=body_id, subject=subject.strip()[:500],
+                           operational_programme_id=operational_programme_id,
                            criteria=clean_criteria(session, criteria), wanted=wanted, deadline=deadline,
                            filed_on=filed_on, min_score=min_score, score_kind=score_kind)
     session.add(req)

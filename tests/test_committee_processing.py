@@ -224,3 +224,17 @@ def test_e6_recognition_replaces_but_keeps_the_old_rows(ctx):
     total = ctx.scalar(select(func.count()).select_from(Recognition).where(
         Recognition.evaluator_id == ev.id, Recognition.kind == RecognitionKind.field))
     assert total == 3
+
+
+def test_home_summary_for_the_committee_only(ctx):
+    from models.users import AppUser
+
+    committee = ctx.scalar(select(AppUser).where(AppUser.username == "committee"))
+    items = {i["title"]: i for i in service.home_summary(ctx, committee)}
+    waiting = ctx.scalar(select(func.count()).select_from(Evaluator).where(
+        Evaluator.status == EvaluatorStatus.under_examination))
+    assert waiting >= 1 and items["Αιτήσεις υπό εξέταση"]["count"] == waiting
+    upcoming = ctx.scalar(select(func.min(CommitteeSession.held_on)).where(CommitteeSession.held_on >= dt.date.today()))
+    assert items["Επόμενη συνεδρίαση"]["text"] == upcoming.strftime("%d/%m/%Y")
+    evaluator = ctx.scalar(select(AppUser).where(AppUser.username == "evaluator1"))
+    assert service.home_summary(ctx, evaluator) == []

@@ -170,7 +170,8 @@ class ApplicationProcessingView(BackofficeView):
             criteria=[(c, service.CRITERION_LABELS[c]) for c in service.rules.INTERVIEW_CRITERIA],
             fields=list(session.scalars(select(ThematicField).order_by(ThematicField.code))),
             recognised_fields=service.current_recognitions(session, ev.id, RecognitionKind.field),
-            proposed_groups=service.proposed_groups(session, ev), proposed_regions=service.proposed_regions(session, ev),
+            proposed_groups=service.proposed_groups(session, ev),
+            proposed_regions=service.proposed_regions(session, ev),
             verification=service.verification_rows(session, ev), max_fields=service.rules.MAX_FIELDS,
             examining=ev.status is EvaluatorStatus.under_examination,
             verifying=service.can_verify(session, ev))
@@ -427,6 +428,14 @@ class SelectionRequestView(BackofficeModelView):
             options=self._options(), slots=range(self.MAX_CRITERIA), score_kinds=service.SCORE_LABELS,
             today=dt.date.today())
 
+    def _request_run(self, pk) -> tuple[SelectionRequest, SelectionRun]:
+        """The request and the run asked for (default: the latest); 404 without a run."""
+        req = scoped(SelectionRequest, pk)
+        run = self._run(req, request.args.get("run"))
+        if run is None:
+            abort(404)
+        return req, run
+
     def _run(self, req: SelectionRequest, run_id=None) -> SelectionRun | None:
         if run_id is None:
             return service.latest_run(_db(), req)
@@ -466,10 +475,7 @@ class SelectionRequestView(BackofficeModelView):
     @has_access
     @permission_name("show")
     def pdf(self, pk):
-        req = scoped(SelectionRequest, pk)
-        run = self._run(req, request.args.get("run"))
-        if run is None:
-            abort(404)
+        req, run = self._request_run(pk)
         data = service.selection_pdf(_db(), req, run)
         return download(data, f"selection-{req.id}-{run.id}.pdf", "application/pdf")
 
@@ -477,10 +483,7 @@ class SelectionRequestView(BackofficeModelView):
     @has_access
     @permission_name("export")
     def csv(self, pk):
-        req = scoped(SelectionRequest, pk)
-        run = self._run(req, request.args.get("run"))
-        if run is None:
-            abort(404)
+        req, run = self._request_run(pk)
         table = request.args.get("table", "nominal")
         if table == "auxiliary":
             data = "".join(stream_rows(service.auxiliary_headers(), service.auxiliary_rows(run)))

@@ -56,7 +56,7 @@ def test_e4_agenda_cutoff_ten_days_and_forwarding_five_days():
 # E-5 -----------------------------------------------------------------------------------
 
 def marks(a, b, c, d):
-    return dict(zip(rules.INTERVIEW_CRITERIA, (a, b, c, d)))
+    return dict(zip(rules.INTERVIEW_CRITERIA, (a, b, c, d), strict=True))
 
 
 def test_e5_interview_score_is_the_mean_of_four_marks():
