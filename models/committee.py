@@ -19,10 +19,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.roles import COMMITTEE
 from models.evaluators import Evaluator
 from models.mixins import Audited, EvaluatorOwned, ReferenceData, SystemRecord, Timestamped, utcnow
 from models.reference import Region, TargetGroup, ThematicField
+
+
+COMMITTEE = "Committee"  # the role name of app.roles (models do not import the app layer)
 
 
 def _enum(cls, name):
