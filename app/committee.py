@@ -21,7 +21,7 @@ from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit, mail
+from app import audit, evaluators, mail
 from app.errors import Refused
 from app.rules import committee as rules
 from models.committee import (
@@ -40,14 +40,7 @@ log = logging.getLogger(__name__)
 # Ours (E-6): which target groups a degree subject / thematic field supports, by codes.
 FIELD_GROUPS_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "field_target_groups.csv"
 
-STATUS_LABELS = {
-    EvaluatorStatus.draft: _l("Draft"),
-    EvaluatorStatus.submitted: _l("Submitted"),
-    EvaluatorStatus.under_examination: _l("Under examination"),
-    EvaluatorStatus.enrolled: _l("Enrolled"),
-    EvaluatorStatus.rejected: _l("Rejected"),
-    EvaluatorStatus.inactive: _l("Inactive"),
-}
+STATUS_LABELS = evaluators.STATUS_LABELS
 DECISION_LABELS = {
     DecisionKind.in_principle: _l("Included in principle (form I.3)"),
     DecisionKind.not_admitted: _l("Not admitted (form I.3)"),
@@ -377,23 +370,7 @@ def interview_history(session, evaluator_id: int) -> list[InterviewMarks]:
 
 # --- E-1, E-2: eligibility and exclusions; E-5 verification ----------------------------
 
-ELIGIBILITY_LABELS = {
-    "no_tertiary_degree": _l("No tertiary degree (ΑΕΙ/ΤΕΙ or recognised foreign) nor related postgraduate degree"),
-    "experience_under_three_years": _l("Less than 3 years of relevant experience"),
-    "experience_under_one_year": _l("Less than 1 year of experience with a related postgraduate degree"),
-}
-EXCLUSION_REASON_LABELS = {
-    "general_director": _l("General director of the Ministry"),
-    "centre_relation": _l("Current relation with a training centre (owner, partner, board, employee)"),
-    "centre_relative": _l("Relative up to the 3rd degree of a training centre's owner or director"),
-    "ekepis_trainer": _l("Member of the ΕΚΕΠΙΣ trainers' registry"),
-}
-VERIFICATION_LABELS = {
-    Verification.pending: _l("Pending"),
-    Verification.confirmed: _l("Confirmed"),
-    Verification.recoded: _l("Re-coded by the committee"),
-    Verification.not_confirmed: _l("Not confirmed"),
-}
+VERIFICATION_LABELS = evaluators.ENUM_LABELS[Verification]
 # E-5: the verifiable sections of form I.2, and the values the committee may re-code.
 SECTIONS = {
     "degree": (em.EvaluatorDegree, _l("Degree"), ()),
@@ -429,22 +406,13 @@ def _field_code(session, field_id):
 
 
 def eligibility_report(session, evaluator: Evaluator) -> dict:
-    """E-1 eligibility and E-2 exclusions of the file (the evaluators' pure rules), each
-    with its reasons in words; rows the committee did not confirm do not count."""
-    counted = {key: [r for r in _rows(session, evaluator.id, key) if r.counts()] for key in SECTIONS}
-    degrees = [erules.Degree(r.kind.value, r.recognised) for r in counted["degree"]]
-    posts = [erules.Postgraduate(_recoded(r, "level").value, _recoded(r, "thematic_field_id") is not None)
-             for r in counted["postgraduate"]]
-    periods = [erules.Period(r.start_month, r.end_month) for r in counted["cofunded"] + counted["professional"]]
-    relations = [erules.CentreRelation(r.current, r.kind.value) for r in session.scalars(
-        select(em.EvaluatorCentreRelation).where(em.EvaluatorCentreRelation.evaluator_id == evaluator.id))]
-    not_eligible = erules.eligibility(degrees, posts, periods)
-    excluded = erules.exclusions(general_director=evaluator.is_general_director,
-                                 ekepis_trainer=evaluator.is_ekepis_trainer,
-                                 centre_relative=evaluator.is_centre_relative, centre_relations=relations)
+    """E-1 eligibility and E-2 exclusions of the file (the evaluators' service), each with
+    its reasons in words; rows the committee did not confirm do not count."""
     return {"available": True,
-            "eligibility": [str(ELIGIBILITY_LABELS.get(c, c)) for c in not_eligible],
-            "exclusions": [str(EXCLUSION_REASON_LABELS.get(c, c)) for c in excluded]}
+            "eligibility": evaluators.reason_texts(evaluators.eligibility_reasons(session, evaluator),
+                                                   evaluators.ELIGIBILITY_LABELS),
+            "exclusions": evaluators.reason_texts(evaluators.exclusion_reasons(session, evaluator),
+                                                  evaluators.EXCLUSION_LABELS)}
 
 
 def _describe(key: str, row) -> str:
@@ -541,25 +509,6 @@ def can_verify(session, evaluator: Evaluator) -> bool:
 def pending_verifications(session, evaluator_id: int) -> int:
     return sum(1 for key in SECTIONS for r in _rows(session, evaluator_id, key)
                if r.verification is Verification.pending)
-
-
-def file_scores(session, evaluator: Evaluator) -> tuple[Decimal, Decimal]:
-    """ΒΕ1 and ΒΕ2 (E-7) from the verified rows only, with the editable points table."""
-    table = session.get(em.ScoringTable, 1)
-    points = erules.Points(**{f: getattr(table, f) for f in erules.POINTS_FIELDS}) if table else erules.Points()
-    rows = {key: [r for r in _rows(session, evaluator.id, key) if _verified(r)] for key in SECTIONS}
-    levels = [_recoded(r, "level") for r in rows["postgraduate"]]
-    be1 = erules.qualification_score(
-        points,
-        degrees=sum(1 for r in rows["degree"] if erules.degree_counts(erules.Degree(r.kind.value, r.recognised))),
-        masters=levels.count(em.PostgraduateLevel.master), phds=levels.count(em.PostgraduateLevel.phd),
-        trainings=sum(1 for r in rows["training"] if _recoded(r, "hours") >= erules.MIN_TRAINING_HOURS),
-        languages=sum(1 for r in rows["language"]
-                      if _recoded(r, "level") is em.LanguageLevel.excellent and _recoded(r, "proficiency")))
-    be2 = erules.experience_score(
-        points, cofunded_months=sum((_recoded(r, "person_months") for r in rows["cofunded"]), Decimal(0)),
-        professional_months=sum((_recoded(r, "person_months") for r in rows["professional"]), Decimal(0)))
-    return be1, be2
 
 
 def form_i3_pdf(session, evaluator: Evaluator) -> bytes:
@@ -683,40 +632,6 @@ def recognise(session, evaluator: Evaluator, field_ids: list[int], reason: str |
 
 # --- E-5: validation: enrolment or rejection ---------------------------------------------
 
-def _evaluators_service(name: str):
-    """A function of the evaluators area's service (app.evaluators), if it offers it."""
-    import importlib
-    try:
-        module = importlib.import_module("app.evaluators")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
-def _enrol(session, evaluator: Evaluator, interview_score: Decimal) -> None:
-    enrol = _evaluators_service("enrol")
-    if enrol is not None:
-        enrol(session, evaluator, interview_score)
-        return
-    # Until app.evaluators.enrol exists: ΒΕ1/ΒΕ2 from the verified rows, ΒΕ (E-7), a
-    # registry number, ΒΚ = ΒΕ while there is no evaluation cycle (E-13).
-    be1, be2 = file_scores(session, evaluator)
-    evaluator.qualification_score, evaluator.experience_score = be1, be2
-    evaluator.interview_score = interview_score
-    evaluator.entry_score = erules.entry_score(be1, be2, interview_score)
-    if evaluator.registry_no is None:
-        numbers = session.scalars(select(Evaluator.registry_no).where(Evaluator.registry_no.like("EMA%")))
-        last = max((int(n[3:]) for n in numbers if n[3:].isdigit()), default=0)
-        evaluator.registry_no = f"EMA{last + 1:06d}"
-    evaluator.enrolled_at = utcnow()
-    previous = evaluator.status
-    evaluator.status = EvaluatorStatus.enrolled
-    session.add(em.EvaluatorStatusChange(evaluator_id=evaluator.id, changed_at=utcnow(), from_status=previous,
-                                         to_status=EvaluatorStatus.enrolled))
-    if evaluator.ranking_score is None:
-        evaluator.ranking_score = evaluator.entry_score
-
-
 def validate(session, evaluator: Evaluator, user_id: int | None, reasons: str | None = None) -> Decision:
     """E-5: validation by the committee → enrolled with ΒΕ (E-7). Needs the in-principle
     inclusion, the interview and the recognition of at least one thematic field."""
@@ -733,7 +648,8 @@ def validate(session, evaluator: Evaluator, user_id: int | None, reasons: str | 
     pending = pending_verifications(session, evaluator.id)
     if pending:
         raise Refused(_l("%(n)d rows of the file are not verified yet."), status=409, n=pending)
-    _enrol(session, evaluator, marks.score)
+    # E-7: ΒΕ1/ΒΕ2 from the verified rows, ΒΕ3 from the interview; a registry number.
+    evaluators.enrol(session, evaluator, marks.score, user_id=user_id, commit=False)
     d = _add_decision(session, evaluator, DecisionKind.enrolled, _reasons(reasons, False), user_id,
                       _agenda_session_id(session, evaluator), supersedes=current, entry_score=evaluator.entry_score)
     session.commit()
@@ -872,14 +788,9 @@ def decide_modification(session, req: ModificationRequest, accept: bool, reasons
         else:
             # Examined like an application without interview (E-8): the new rows were
             # verified first (checked above), then ΒΕ is recomputed from them (E-7).
-            recompute = _evaluators_service("recompute_entry_scores")
             session.flush()
-            if recompute is not None:
-                recompute(session, [evaluator.id])
-            else:
-                be1, be2 = file_scores(session, evaluator)
-                evaluator.qualification_score, evaluator.experience_score = be1, be2
-                evaluator.entry_score = erules.entry_score(be1, be2, evaluator.interview_score)
+            evaluators.recompute_entry_scores(session, [evaluator.id])
+            session.refresh(evaluator)
     session_id = session.scalar(select(AgendaItem.session_id).where(AgendaItem.modification_request_id == req.id))
     d = _add_decision(session, evaluator,
                       DecisionKind.modification_accepted if accept else DecisionKind.modification_rejected,

@@ -59,15 +59,16 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
     page.wait_for_load_state()
     assert "Πληροφορική" in page.inner_text("#recognised-fields")
 
-    # E-5: every row against its document; the professional experience is re-coded
-    # (the candidate's 40 person-months stay visible next to the committee's 30).
+    # E-5: every row against its document; the first experience row is re-coded to one
+    # person-month (the candidate's value stays visible next to the committee's).
     forms = page.locator("#verification-table form")
+    recoded = None
     for index in range(forms.count()):
         form = page.locator("#verification-table form").nth(index)
         months = form.locator("input[name=value_recoded_person_months]")
-        row_text = page.locator("#verification-table tr").nth(index + 1).inner_text()
-        if "Επαγγελματική εμπειρία" in row_text:
-            months.fill("30")
+        if recoded is None and months.count():
+            recoded = page.locator("#verification-table tr").nth(index + 1).locator("td").nth(1).inner_text()
+            months.fill("1")
             form.locator("select").select_option("recoded")
         else:
             form.locator("select").select_option("confirmed")
@@ -75,7 +76,8 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
         page.wait_for_load_state()
         assert "Η επαλήθευση καταχωρίστηκε" in page.inner_text("body")
     table = page.inner_text("#verification-table")
-    assert "Ανακωδικοποιήθηκε από την Επιτροπή" in table and "Ανθρωπομήνες: 30" in table and "40" in table
+    assert recoded and recoded in table  # the candidate's value is kept
+    assert "Ανακωδικοποιήθηκε από την Επιτροπή\t" in table and "Ανθρωπομήνες: 1" in table
     assert "Εκκρεμεί" not in table
 
     page.click("#validate")

@@ -76,6 +76,9 @@ def test_e8_qualifications_once_a_semester(ctx):
     req = service.file_modification(ctx, ev, ModificationKind.qualifications, {}, [d2], now=dt.datetime(2026, 9, 1))
     # examined like an application without interview: a new degree is verified, then ΒΕ recomputed
     ev.interview_score = Decimal("80")
+    for model in service.SECTIONS.values():  # the earlier rows count for nothing here
+        for row in ctx.scalars(select(model[0]).where(model[0].evaluator_id == ev.id)):
+            row.verification = em.Verification.not_confirmed
     ctx.add(em.EvaluatorDegree(evaluator_id=ev.id, institution="ΕΜΠ", country="Ελλάδα", kind=em.DegreeKind.aei,
                                title="Πτυχίο", awarded_on=dt.date(2020, 1, 1)))
     ctx.commit()
@@ -85,8 +88,9 @@ def test_e8_qualifications_once_a_semester(ctx):
     service.verify_row(ctx, ev, ref, "confirmed", {})
     service.decide_modification(ctx, req, True, None, None)
     ctx.refresh(ev)
-    assert ev.qualification_score == Decimal("20.00")
-    assert ev.entry_score == Decimal("0.60") * (Decimal("20") + ev.experience_score) + Decimal("32.00")
+    # E-7: ΒΕ1 = 20 (the one verified degree), ΒΕ2 = 0, ΒΕ = 0.60 × 20 + 0.40 × 80
+    assert (ev.qualification_score, ev.experience_score, ev.entry_score) == (
+        Decimal("20.00"), Decimal("0.00"), Decimal("44.00"))
 
 
 def test_e8_only_own_documents(ctx):
@@ -158,7 +162,7 @@ def test_committee_pages_and_refusals_over_http(app, login, db_session):
     committee = login("committee")
     item = db_session.scalars(select(AgendaItem).order_by(AgendaItem.id)).first()
     session_page = committee.get(f"/committeesessionview/show/{item.session_id}").get_data(as_text=True)
-    assert item.evaluator.registry_no in session_page
+    assert item.evaluator.protocol_no and item.evaluator.protocol_no in session_page
     url = f"/committee/application/{item.evaluator_id}"
     assert committee.get(url).status_code == 200
     # marks outside 0–100: Greek message, nothing stored

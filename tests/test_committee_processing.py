@@ -12,13 +12,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
-from app import committee as service
+from app import committee as service, evaluators
 from app.errors import Refused
 from models.committee import (
     AgendaItem, CommitteeSession, Decision, DecisionKind, InterviewMarks, Recognition, RecognitionKind,
 )
 from models import evaluators as em
 from models.evaluators import Evaluator, EvaluatorStatus
+from models.reference import Region, TargetGroup, ThematicField
 
 
 def outbox(app):
@@ -49,6 +50,44 @@ def examined(session) -> Evaluator:
     item = session.scalars(select(AgendaItem).order_by(AgendaItem.id)).first()
     assert item is not None and item.evaluator.status is EvaluatorStatus.under_examination
     return item.evaluator
+
+
+def new_application(session) -> Evaluator:
+    """A submitted application with a known file (form I.2 rows pending verification: a
+    degree and professional and co-funded experience in Πληροφορική / Οικονομία, 7 ranked
+    regions, 3 target groups), put on a new session's agenda."""
+    fields = list(session.scalars(select(ThematicField.id).order_by(ThematicField.code)))
+    groups = dict(session.execute(select(TargetGroup.code, TargetGroup.id)).all())
+    regions = list(session.scalars(select(Region.id).order_by(Region.code)))
+    today = dt.date.today()
+    ev = Evaluator(first_name="Δοκιμή", last_name="Υποψήφιος", email="candidate@example.gr",
+                   status=EvaluatorStatus.submitted, protocol_no="ΕΜΑ-T/000001",
+                   submitted_at=dt.datetime.combine(today, dt.time(9, 0)))
+    session.add(ev)
+    session.flush()
+    start = dt.date(today.year - 6, 1, 1)
+    session.add_all([
+        em.EvaluatorDegree(evaluator_id=ev.id, institution="Πανεπιστήμιο Αθηνών", country="Ελλάδα",
+                           kind=em.DegreeKind.aei, title="Πτυχίο Πληροφορικής", awarded_on=start,
+                           thematic_field_id=fields[5]),
+        em.EvaluatorProfessionalExperience(evaluator_id=ev.id, employer="Τεχνική Α.Ε.", start_month=start,
+                                           end_month=dt.date(today.year - 2, 12, 1), person_months=Decimal("40"),
+                                           thematic_field_id=fields[5]),
+        em.EvaluatorCofundedExperience(evaluator_id=ev.id, employer="ΚΕΚ Πρόοδος",
+                                       start_month=dt.date(today.year - 2, 1, 1),
+                                       end_month=dt.date(today.year - 1, 12, 1), person_months=Decimal("20"),
+                                       thematic_field_id=fields[4]),
+        *(em.EvaluatorRegionPreference(evaluator_id=ev.id, priority=n, region_id=r)
+          for n, r in enumerate([regions[i] for i in (4, 0, 7, 2, 9, 1, 12)], start=1)),
+        *(em.EvaluatorGroupPreference(evaluator_id=ev.id, priority=n, target_group_id=groups[code])
+          for n, code in enumerate(("11", "4", "7"), start=1)),
+    ])
+    session.commit()
+    cs, _ = service.create_session(session, today + dt.timedelta(days=400))
+    service.build_agenda(session, cs)
+    session.refresh(ev)
+    assert ev.status is EvaluatorStatus.under_examination
+    return ev
 
 
 MARKS = {"breadth": 70, "reach": 80, "completeness": 90, "participation": 65}
@@ -88,7 +127,7 @@ def test_e4_agenda_takes_requests_filed_by_the_cutoff_once(ctx):
 
 
 def test_e5_from_agenda_to_enrolled_with_be_and_mail(app, ctx):
-    ev = examined(ctx)
+    ev = new_application(ctx)
     with pytest.raises(Refused):
         service.validate(ctx, ev, None)  # nothing recorded yet
     service.decide_in_principle(ctx, ev, True, None, None)
@@ -103,7 +142,7 @@ def test_e5_from_agenda_to_enrolled_with_be_and_mail(app, ctx):
     service.record_interview(ctx, ev, {**MARKS, "reach": 60}, None, reason="λάθος καταχώριση")
     assert service.current_interview(ctx, ev.id).score == Decimal("71.25")
     assert len(service.interview_history(ctx, ev.id)) == 2  # the corrected one stays
-    fields = [f.id for f in ctx.scalars(select(service.ThematicField).order_by(service.ThematicField.code))]
+    fields = [f.id for f in ctx.scalars(select(ThematicField).order_by(ThematicField.code))]
     with pytest.raises(Refused):
         service.recognise(ctx, ev, fields[:5])  # E-6: a 5th field is refused
     assert service.current_recognitions(ctx, ev.id) == []
@@ -126,7 +165,9 @@ def test_e5_from_agenda_to_enrolled_with_be_and_mail(app, ctx):
     # E-6: groups from the verified degree/experience subjects (Πληροφορική → codes 1, 11),
     # not from the unconfirmed co-funded row; 6 of the 7 ranked regions
     groups = {r.target_group.code for r in service.current_recognitions(ctx, ev.id, RecognitionKind.group)}
-    assert groups == {"1", "11"}
+    assert groups == {"1", "11"}  # the preferred 11 first, then 1 (by code)
+    assert [r.target_group.code for r in service.current_recognitions(ctx, ev.id, RecognitionKind.group)] == [
+        "11", "1"]
     preferred = list(ctx.scalars(select(em.EvaluatorRegionPreference.region_id).where(
         em.EvaluatorRegionPreference.evaluator_id == ev.id).order_by(em.EvaluatorRegionPreference.priority)))
     assert len(preferred) == 7
@@ -181,12 +222,12 @@ def test_e5_not_admitted_in_principle_requires_reasons(ctx):
 
 
 def test_e1_e2_eligibility_reasons_block_admission(ctx):
-    ev = examined(ctx)
+    ev = new_application(ctx)
     assert service.eligibility_report(ctx, ev) == {"available": True, "eligibility": [], "exclusions": []}
     ev.is_ekepis_trainer = True
     ctx.commit()
     report = service.eligibility_report(ctx, ev)
-    assert report["exclusions"] == ["Μέλος του μητρώου εκπαιδευτών του ΕΚΕΠΙΣ"]
+    assert report["exclusions"] == [str(evaluators.EXCLUSION_LABELS["ekepis_trainer"])]
     with pytest.raises(Refused):
         service.decide_in_principle(ctx, ev, True, None, None)
     assert service.current_decision(ctx, ev.id) is None
@@ -195,7 +236,7 @@ def test_e1_e2_eligibility_reasons_block_admission(ctx):
         row.verification = em.Verification.not_confirmed
     ctx.commit()
     assert service.eligibility_report(ctx, ev)["eligibility"] == [
-        "Χωρίς πτυχίο τριτοβάθμιας εκπαίδευσης (ΑΕΙ/ΤΕΙ ή αναγνωρισμένο αλλοδαπό) ούτε συναφή μεταπτυχιακό τίτλο"]
+        str(evaluators.ELIGIBILITY_LABELS["no_tertiary_degree"])]
 
 
 def test_e5_verification_of_another_files_row_is_not_found(ctx):
@@ -207,16 +248,17 @@ def test_e5_verification_of_another_files_row_is_not_found(ctx):
                                    awarded_on=dt.date(2000, 1, 1))
         ctx.add(other)
         ctx.commit()
+    before = other.verification
     with pytest.raises(Refused) as exc:
-        service.verify_row(ctx, ev, f"degree:{other.id}", "confirmed", {})
+        service.verify_row(ctx, ev, f"degree:{other.id}", "not_confirmed", {})
     assert exc.value.status == 404
     ctx.refresh(other)
-    assert other.verification is em.Verification.pending
+    assert other.verification is before and before is not em.Verification.not_confirmed
 
 
 def test_e6_recognition_replaces_but_keeps_the_old_rows(ctx):
     ev = examined(ctx)
-    fields = [f.id for f in ctx.scalars(select(service.ThematicField).order_by(service.ThematicField.code))]
+    fields = [f.id for f in ctx.scalars(select(ThematicField).order_by(ThematicField.code))]
     service.recognise(ctx, ev, fields[:2])
     service.recognise(ctx, ev, fields[2:3])
     current = service.current_recognitions(ctx, ev.id, RecognitionKind.field)

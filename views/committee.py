@@ -249,7 +249,7 @@ class ApplicationProcessingView(BackofficeView):
     @permission_name("show")
     def i3_pdf(self, pk):
         ev = scoped(Evaluator, pk)
-        return download(service.form_i3_pdf(_db(), ev), f"I3-{ev.registry_no}.pdf", "application/pdf")
+        return download(service.form_i3_pdf(_db(), ev), f"I3-{ev.registry_no or ev.id}.pdf", "application/pdf")
 
 
 # --- modification requests (E-8) -----------------------------------------------------------

@@ -71,38 +71,8 @@ def load_committee_demo(session, rng, context) -> str:
     session.execute(update(Evaluator).where(Evaluator.status == EvaluatorStatus.submitted,
                                             Evaluator.submitted_at.is_(None))
                     .values(submitted_at=dt.datetime.combine(today - dt.timedelta(days=15), dt.time(10, 0))))
-    _application_files(session, rng, today, fields, groups, regions)
     applications = session.scalar(select(Evaluator.id).where(Evaluator.status == EvaluatorStatus.submitted)
                                   .limit(1))
     added = service.fill_agenda(session, upcoming) if applications else 0
     return f"committee: 2 sessions, {added} agenda items, 1 selection request"
 
-
-def _application_files(session, rng, today, fields, groups, regions) -> None:
-    """Form I.2 rows for the submitted applications that have none (the committee
-    verifies them): a degree, professional and co-funded experience, 7 ranked regions
-    (E-6 keeps the first 6) and 3 target groups."""
-    from models import evaluators as em
-
-    has_rows = select(em.EvaluatorDegree.evaluator_id)
-    pending = session.scalars(select(em.Evaluator.id).where(
-        em.Evaluator.status == em.EvaluatorStatus.submitted, em.Evaluator.id.not_in(has_rows))).all()
-    start = dt.date(today.year - 6, 1, 1)
-    for ev_id in pending:
-        session.add_all([
-            em.EvaluatorDegree(evaluator_id=ev_id, institution="Πανεπιστήμιο Αθηνών", country="Ελλάδα",
-                               kind=em.DegreeKind.aei, title="Πτυχίο Πληροφορικής", awarded_on=start,
-                               thematic_field_id=fields[5]),
-            em.EvaluatorProfessionalExperience(
-                evaluator_id=ev_id, employer="Τεχνική Α.Ε.", role="Αναλυτής", subject="Ανάπτυξη λογισμικού",
-                start_month=start, end_month=dt.date(today.year - 2, 12, 1), person_months=Decimal("40"),
-                thematic_field_id=fields[5]),
-            em.EvaluatorCofundedExperience(
-                evaluator_id=ev_id, employer="ΚΕΚ Πρόοδος", role="Συντονιστής", subject="Κατάρτιση ανέργων",
-                start_month=dt.date(today.year - 2, 1, 1), end_month=dt.date(today.year - 1, 12, 1),
-                person_months=Decimal("20"), thematic_field_id=fields[4]),
-        ])
-        session.add_all(em.EvaluatorRegionPreference(evaluator_id=ev_id, priority=n, region_id=r)
-                        for n, r in enumerate(rng.sample(regions, 7), start=1))
-        session.add_all(em.EvaluatorGroupPreference(evaluator_id=ev_id, priority=n, target_group_id=g)
-                        for n, g in enumerate(rng.sample(groups, 3), start=1))
