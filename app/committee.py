@@ -79,6 +79,9 @@ RELATION_LABELS = {
 }
 SCORE_LABELS = {ScoreKind.entry: _l("Entry score (BE)"), ScoreKind.ranking: _l("Ranking score (BK)")}
 KIND_LABELS = {"field": _l("Thematic field"), "group": _l("Target group"), "region": _l("Region")}
+# The selection PDF lists the selected and a reserve (3 × wanted, at least 100 rows): a
+# table of thousands of rows takes minutes in xhtml2pdf; the CSV always holds all of it.
+PDF_RESERVE, PDF_MIN_ROWS = 3, 100
 # Personal data an evaluator may ask to change (E-8), by Evaluator attribute.
 PERSONAL_FIELDS = ("email", "phone", "last_name", "first_name", "father_name")
 
@@ -922,9 +925,11 @@ def criteria_labels(session, req: SelectionRequest) -> list[str]:
 def selection_pdf(session, req: SelectionRequest, run: SelectionRun) -> bytes:
     from reports.committee import selection_document
     with force_locale("el"):
-        parts = (criteria_labels(session, req), nominal_headers(), nominal_rows(run), auxiliary_headers(),
+        nominal = nominal_rows(run)
+        shown = max(PDF_RESERVE * req.wanted, PDF_MIN_ROWS)
+        parts = (criteria_labels(session, req), nominal_headers(), nominal[:shown], auxiliary_headers(),
                  auxiliary_rows(run))
-    return selection_document(req, run, *parts)
+    return selection_document(req, run, *parts, omitted=max(len(nominal) - shown, 0))
 
 
 def exclusion_text(codes: str) -> str:

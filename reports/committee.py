@@ -19,7 +19,8 @@ def form_i3_document(evaluator, decision, marks, recognitions, labels) -> bytes:
                       recognitions=recognitions, labels=labels)
 
 
-def selection_document(req, run, criteria, nominal_headers, nominal, auxiliary_headers, auxiliary) -> bytes:
+def selection_document(req, run, criteria, nominal_headers, nominal, auxiliary_headers, auxiliary,
+                       omitted: int = 0) -> bytes:
     return render_pdf("committee/pdf_selection.html", req=req, run=run, criteria=criteria,
                       nominal_headers=nominal_headers, nominal=nominal, auxiliary_headers=auxiliary_headers,
-                      auxiliary=auxiliary)
+                      auxiliary=auxiliary, omitted=omitted)

@@ -32,11 +32,20 @@ def load_committee_demo(session, rng, context) -> str:
     # Recognitions of the first enrolled evaluators (bulk: the benchmarks load 100,000).
     enrolled = list(session.scalars(select(Evaluator.id).where(Evaluator.status.in_(
         [EvaluatorStatus.enrolled, EvaluatorStatus.inactive])).order_by(Evaluator.registry_no).limit(RECOGNISED)))
+    # The demo request's first criterion is field 6: two related evaluators and an inactive
+    # one (score ≥ 60) hold it, so the auxiliary table shows each reason.
+    scored = session.execute(select(Evaluator.id, Evaluator.status).where(
+        Evaluator.id.in_(enrolled), Evaluator.entry_score >= 60).order_by(Evaluator.registry_no)).all()
+    related = [i for i, status in scored if status is EvaluatorStatus.enrolled][:2]
+    held_out = set(related + [i for i, status in scored if status is EvaluatorStatus.inactive][:1])
     empty = {"thematic_field_id": None, "target_group_id": None, "region_id": None}
     rows = []
     for ev_id in enrolled:
+        own = rng.sample(fields, rng.randint(1, 3))
+        if ev_id in held_out and fields[5] not in own:
+            own[0] = fields[5]
         picks = {
-            RecognitionKind.field: ("thematic_field_id", rng.sample(fields, rng.randint(1, 3))),
+            RecognitionKind.field: ("thematic_field_id", own),
             RecognitionKind.group: ("target_group_id", rng.sample(groups, rng.randint(1, 4))),
             RecognitionKind.region: ("region_id", rng.sample(regions, rng.randint(1, MAX_REGIONS))),
         }
@@ -52,11 +61,11 @@ def load_committee_demo(session, rng, context) -> str:
     programme = OperationalProgramme(code="ΕΠΑΝΑΔ", name_el="Ανάπτυξη Ανθρώπινου Δυναμικού")
     session.add_all([body, programme])
     session.flush()
-    if len(enrolled) > 4:  # E-9: heads of the programme's special service and related persons stay out
+    if len(related) == 2:  # E-9: heads of the programme's special service and related persons stay out
         session.add_all([
-            EvaluatorRelation(evaluator_id=enrolled[3], kind=RelationKind.service_head,
+            EvaluatorRelation(evaluator_id=related[0], kind=RelationKind.service_head,
                               operational_programme_id=programme.id, description="Προϊστάμενος μονάδας"),
-            EvaluatorRelation(evaluator_id=enrolled[4], kind=RelationKind.body, body_id=body.id,
+            EvaluatorRelation(evaluator_id=related[1], kind=RelationKind.body, body_id=body.id,
                               description="Σύμβαση έργου με τον φορέα"),
         ])
     session.add(SelectionRequest(

@@ -299,17 +299,18 @@ def select(
 ) -> Selection:
     """E-9: the nominal table for a body's request. Matching (ours): the score is at
     least `min_score` (when given) and, when criteria are given, at least one is met.
-    The first `wanted` ranked evaluators are the selected ones."""
+    Matching evaluators who are never selectable go to the auxiliary table with their
+    reasons. The first `wanted` ranked evaluators are the selected ones."""
     result = Selection()
     for c in candidates:
-        reasons = exclusion_reasons(c)
-        if reasons:
-            result.excluded.append((c, reasons))
-            continue
         if min_score is not None and (c.score is None or c.score < min_score):
             continue
         met = tuple(meets(c, k) for k in criteria)
         if criteria and not any(met):
+            continue
+        reasons = exclusion_reasons(c)
+        if reasons:  # would match, but is kept out: the auxiliary table says why
+            result.excluded.append((c, reasons))
             continue
         result.ranked.append(Ranked(c, met, draw_value(seed, c.id)))
     result.ranked.sort(key=rank_key)

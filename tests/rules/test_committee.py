@@ -181,9 +181,10 @@ def test_e9_minimum_score_boundary_and_missing_score():
 
 
 def test_e9_exclusions_listed_with_reasons():
-    pool = [cand(1, "95", active=False), cand(2, "95", level_c=True),
-            cand(3, "95", special_service=True, body_relation=True), cand(4, "10")]
-    result = rules.select(pool, [], wanted=5, seed="s")
+    pool = [cand(1, "95", [6], active=False), cand(2, "95", [6], level_c=True),
+            cand(3, "95", [6], special_service=True, body_relation=True), cand(4, "10", [6]),
+            cand(5, "95", [1], active=False)]  # would not match anyway: in neither table
+    result = rules.select(pool, [Criterion("field", 6)], wanted=5, seed="s")
     assert [r.candidate.id for r in result.ranked] == [4]
     assert [(c.id, reasons) for c, reasons in result.excluded] == [
         (1, ["inactive"]), (2, ["level_c"]), (3, ["special_service", "body_relation"])]
