@@ -461,12 +461,16 @@ def _check_preference(session: Session, row, column: str, reference) -> None:
     if row.priority is None or not 1 <= row.priority <= options:
         raise Refused(_l("The priority is a number from 1 to %(n)s."), field="priority", n=options)
     model = type(row)
+    related = getattr(row, column.removesuffix("_id"), None)  # a form sets the relationship, not the column
+    choice = related.id if related is not None else getattr(row, column)
+    if choice is None:
+        raise Refused(_l("This field is required."), field=column.removesuffix("_id"))
     others = select(model).where(model.evaluator_id == row.evaluator_id)
     if row.id is not None:
         others = others.where(model.id != row.id)
     with session.no_autoflush:
         for other in session.scalars(others):
-            if getattr(other, column) == getattr(row, column):
+            if getattr(other, column) == choice:
                 raise Refused(_l("This choice is already ranked."), field=column.removesuffix("_id"))
             if other.priority == row.priority:
                 raise Refused(_l("Priority %(n)s is already given to another choice."), field="priority",
@@ -793,13 +797,11 @@ def nominal_table(session: Session) -> list[NominalRow]:
             .where(Evaluator.status == EvaluatorStatus.enrolled, Evaluator.level != PerformanceLevel.C,
                    Evaluator.entry_score.is_not(None))
             .order_by(Evaluator.entry_score.desc(), Evaluator.registry_no))
-    out: list[NominalRow] = []
-    for n, r in enumerate(session.execute(stmt), 1):
-        rank = out[-1].rank if out and out[-1].be == r.entry_score else n
-        out.append(NominalRow(rank, r.registry_no, r.last_name, r.first_name, r.father_name or "—",
-                              LEVEL_LABELS[r.level.value], r.qualification_score, r.experience_score,
-                              r.interview_score, r.entry_score))
-    return out
+    rows = session.execute(stmt).all()
+    ranks = rules.competition_ranks([r.entry_score for r in rows])
+    return [NominalRow(rank, r.registry_no, r.last_name, r.first_name, r.father_name or "—",
+                       LEVEL_LABELS[r.level.value], r.qualification_score, r.experience_score, r.interview_score,
+                       r.entry_score) for rank, r in zip(ranks, rows)]
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:
@@ -809,7 +811,9 @@ def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:
     if not query or len(query) > 80:
         return []
     exact = or_(Evaluator.afm == query, Evaluator.protocol_no == query, Evaluator.registry_no == query.upper())
-    name = func.lower(Evaluator.last_name).startswith(query.lower(), autoescape=True)
+    # SQLite's lower() knows no Greek: match the usual spellings of the typed prefix instead.
+    variants = {query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()}
+    name = or_(*(Evaluator.last_name.startswith(v, autoescape=True) for v in sorted(variants)))
     stmt = (select(Evaluator).where(or_(exact, name)).order_by(Evaluator.last_name, Evaluator.first_name,
                                                                 Evaluator.id).limit(limit))
     return list(session.scalars(stmt))

@@ -18,7 +18,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Boolean, inspect, select
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app import access
@@ -104,11 +104,15 @@ class LabelledEnumField(EnumField):
 
 
 def _enum_fields(model, fields, labels) -> dict:
-    """Form fields with Greek choices for the enum columns among `fields`."""
-    out = {}
+    """Form fields with Greek choices for the enum columns among `fields`; plain checkboxes
+    for booleans (unticked means "no": FAB would make a non-nullable boolean required)."""
+    out: dict = {}
     for field in fields:
         enum_class = _enum_class(model, field)
-        if enum_class is not None:
+        column = inspect(model).columns.get(field)
+        if column is not None and isinstance(column.type, Boolean) and not column.nullable:
+            out[field] = BooleanField(labels.get(field, field))
+        elif enum_class is not None:
             column = inspect(model).columns[field]
             validators = [Optional()] if column.nullable else [DataRequired(message=REQUIRED)]
             out[field] = LabelledEnumField(enum_class, label=labels.get(field, field), validators=validators)
@@ -350,7 +354,8 @@ class EvaluatorView(BackofficeModelView):
     related_views = [EvaluatorStatusChangeView, *SECTION_VIEWS, SupportingDocumentView]
     formatters_columns = {**_formatters(Evaluator, *REGISTRY_FIELDS, *(f for _, fs in SECTIONS for f in fs)),
                           "level": _level}
-    edit_form_extra_fields = _enum_fields(Evaluator, ["gender", "employment_form"], LABELS)
+    edit_form_extra_fields = _enum_fields(Evaluator, ["gender", "employment_form", "is_general_director",
+                                                      "is_centre_relative", "is_ekepis_trainer"], LABELS)
     role_permissions = {COMMITTEE: READ | {"can_deactivate"}, EVALUATOR: READ | {"can_edit"}}
     show_template = "evaluators/show.html"
 
