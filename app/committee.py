@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import enum
+import functools
 import logging
 import secrets
 from decimal import Decimal
@@ -21,11 +22,12 @@ from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit, evaluators, mail
+from app import access, audit, evaluators, mail
 from app.errors import Refused
 from app.rules import committee as rules
 from models.committee import (
-    AgendaItem, AgendaKind, CommitteeSession, Decision, DecisionKind, EvaluatorRelation, InterviewMarks,
+    AgendaItem, AgendaKind, Body, CommitteeSession, Decision, DecisionKind, EvaluatorRelation, InterviewMarks,
+    OperationalProgramme,
     ModificationKind, ModificationRequest, ModificationStatus, Recognition, RecognitionKind, RelationKind,
     ScoreKind, SelectionExclusion, SelectionRequest, SelectionResult, SelectionRun,
 )
@@ -86,6 +88,65 @@ PDF_RESERVE, PDF_MIN_ROWS = 3, 100
 PERSONAL_FIELDS = ("email", "phone", "last_name", "first_name", "father_name")
 
 
+def _rolls_back(fn):
+    """A refused request changes nothing: whatever the function did before refusing is
+    rolled back (the views own no transaction)."""
+    @functools.wraps(fn)
+    def wrapper(session, *args, **kwargs):
+        try:
+            return fn(session, *args, **kwargs)
+        except Refused:
+            session.rollback()
+            raise
+    return wrapper
+
+
+def visible(session, model, pk):
+    """The row `pk` of `model` if the signed-in user may see it (row scope), else None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return session.scalars(select(model).where(model.id == pk, access.row_clause(model))).first()
+
+
+def thematic_fields(session) -> list[ThematicField]:
+    return list(session.scalars(select(ThematicField).order_by(ThematicField.code)))
+
+
+def regions(session) -> list[Region]:
+    return list(session.scalars(select(Region).order_by(Region.code)))
+
+
+def bodies(session) -> list[Body]:
+    return list(session.scalars(select(Body).order_by(Body.name)))
+
+
+def programmes(session) -> list[OperationalProgramme]:
+    return list(session.scalars(select(OperationalProgramme).order_by(OperationalProgramme.code)))
+
+
+def criterion_options(session) -> list:
+    """The choices of a criterion: (group label, [("field:<id>", name), …]) per kind."""
+    return [(KIND_LABELS[k], [(f"{k}:{o.id}", o.name_el) for o in session.scalars(select(m).order_by(m.code))])
+            for k, m in (("field", ThematicField), ("group", TargetGroup), ("region", Region))]
+
+
+def runs_of(session, req: SelectionRequest) -> list[SelectionRun]:
+    return list(session.scalars(select(SelectionRun).where(SelectionRun.request_id == req.id)
+                                .order_by(SelectionRun.id.desc())))
+
+
+def session_on(session, day) -> bool:
+    return day is not None and session.scalar(
+        select(CommitteeSession.id).where(CommitteeSession.held_on == day)) is not None
+
+
+def own_file(session, user) -> Evaluator | None:
+    evaluator_id = getattr(user, "evaluator_id", None)
+    return session.get(Evaluator, evaluator_id) if evaluator_id else None
+
+
 def _save(session, message, *, flush: bool = False) -> None:
     """Commit (or flush); a unique constraint that another click or worker won first is a
     409 with `message`, and nothing of this attempt is kept."""
@@ -137,6 +198,7 @@ def frequency_messages(session, cs: CommitteeSession) -> list[str]:
     return out
 
 
+@_rolls_back
 def create_session(session, held_on: dt.date | None, place: str | None = None) -> tuple[CommitteeSession, list[str]]:
     """Create a session; the E-4 frequency rule only warns (the committee may have to
     meet off-rhythm), it never refuses."""
@@ -158,6 +220,7 @@ def filed_column():
     return Evaluator.submitted_at
 
 
+@_rolls_back
 def build_agenda(session, cs: CommitteeSession) -> int:
     """E-4: put on the agenda every submitted application and every open modification
     request filed by the cut-off (10 days before) and not yet on an agenda; the
@@ -314,6 +377,7 @@ def _require_examination(evaluator: Evaluator, session=None) -> None:
                       state=str(STATUS_LABELS[evaluator.status]))
 
 
+@_rolls_back
 def decide_in_principle(session, evaluator: Evaluator, admitted: bool, reasons: str | None, user_id: int | None):
     """E-5, form I.3: completeness and inclusion in principle. Not admitted ends the
     application as rejected, with the reasons, and tells the candidate."""
@@ -338,6 +402,7 @@ def decide_in_principle(session, evaluator: Evaluator, admitted: bool, reasons: 
     return d
 
 
+@_rolls_back
 def record_interview(session, evaluator: Evaluator, marks: dict, user_id: int | None,
                      reason: str | None = None) -> InterviewMarks:
     """E-5: four marks 0–100 → ΒΕ3. A later entry corrects the earlier one (with a
@@ -474,6 +539,7 @@ def _recode_value(key: str, name: str, raw: str, row):
         raise Refused(_l("The re-coded value %(value)s is not valid."), field=name, value=raw) from None
 
 
+@_rolls_back
 def verify_row(session, evaluator: Evaluator, row_ref: str, verification: str, values: dict) -> None:
     """E-5: confirm a row against its document, re-code it (the candidate's value stays,
     the committee's goes into recoded_*) or mark it not confirmed."""
@@ -608,6 +674,7 @@ def proposed_regions(session, evaluator: Evaluator) -> list[Region]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+@_rolls_back
 def recognise(session, evaluator: Evaluator, field_ids: list[int], reason: str | None = None) -> None:
     """E-6: the committee's thematic fields (≤4); target groups (≤5) and regions (≤6, in
     the evaluator's order) are set automatically at the same time. A second
@@ -635,6 +702,7 @@ def recognise(session, evaluator: Evaluator, field_ids: list[int], reason: str |
 
 # --- E-5: validation: enrolment or rejection ---------------------------------------------
 
+@_rolls_back
 def validate(session, evaluator: Evaluator, user_id: int | None, reasons: str | None = None) -> Decision:
     """E-5: validation by the committee → enrolled with ΒΕ (E-7). Needs the in-principle
     inclusion, the interview and the recognition of at least one thematic field."""
@@ -660,6 +728,7 @@ def validate(session, evaluator: Evaluator, user_id: int | None, reasons: str | 
     return d
 
 
+@_rolls_back
 def reject(session, evaluator: Evaluator, reasons: str | None, user_id: int | None) -> Decision:
     """E-5: the committee rejects the application, with reasons; the candidate is told."""
     _lock_evaluator(session, evaluator)
@@ -726,6 +795,7 @@ def _clean_details(session, kind: ModificationKind, details: dict) -> dict:
     return {}
 
 
+@_rolls_back
 def file_modification(session, evaluator: Evaluator, kind: ModificationKind, details: dict,
                       document_ids: list[int] | None = None, justification: str | None = None,
                       now: dt.datetime | None = None) -> ModificationRequest:
@@ -764,6 +834,7 @@ def file_modification(session, evaluator: Evaluator, kind: ModificationKind, det
     return req
 
 
+@_rolls_back
 def decide_modification(session, req: ModificationRequest, accept: bool, reasons: str | None,
                         user_id: int | None) -> Decision:
     """The committee's decision on a modification request. Accepted personal data and
@@ -825,6 +896,7 @@ def clean_criteria(session, criteria: list[dict]) -> list[dict]:
     return out
 
 
+@_rolls_back
 def create_request(session, *, body_id: int, subject: str, operational_programme_id: int, criteria: list[dict],
                    wanted: int, deadline: dt.date, filed_on: dt.date, min_score: Decimal | None = None,
                    score_kind: ScoreKind = ScoreKind.entry) -> SelectionRequest:
@@ -880,6 +952,7 @@ def selection_candidates(session, req: SelectionRequest) -> list[rules.Candidate
     return out
 
 
+@_rolls_back
 def run_selection(session, req: SelectionRequest, user_id: int | None, seed: str | None = None,
                   reason: str | None = None) -> SelectionRun:
     """E-9: rank the evaluators for a body's request and store the nominal table and the

@@ -3,8 +3,9 @@ agenda to an enrolled evaluator with ΒΕ (E-4, E-5, E-6, E-7)."""
 import pytest
 from sqlalchemy import select
 
+from app.committee import SECTIONS
 from models.committee import AgendaItem
-from models.evaluators import Evaluator, EvaluatorStatus
+from models.evaluators import Evaluator, EvaluatorStatus, Verification
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
@@ -77,8 +78,11 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
         assert "Η επαλήθευση καταχωρίστηκε" in page.inner_text("body")
     table = page.inner_text("#verification-table")
     assert recoded and recoded in table  # the candidate's value is kept
-    assert "Ανακωδικοποιήθηκε από την Επιτροπή\t" in table and "Ανθρωπομήνες: 1" in table
-    assert "Εκκρεμεί" not in table
+    assert "Ανθρωπομήνες: 1" in table  # and the committee's next to it
+    db_session.expire_all()
+    states = {r.verification for model, _label, _recodable in SECTIONS.values()
+              for r in db_session.scalars(select(model).where(model.evaluator_id == item.evaluator_id))}
+    assert Verification.pending not in states and Verification.recoded in states
 
     page.click("#validate")
     page.wait_for_load_state()

@@ -14,7 +14,6 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
 
 from app import access, committee as service
 from app.csv_export import stream_rows
@@ -25,7 +24,6 @@ from models.committee import (
     RecognitionKind, ScoreKind, SelectionRequest, SelectionRun,
 )
 from models.evaluators import Evaluator, EvaluatorStatus
-from models.reference import Region, TargetGroup, ThematicField
 from views.base import BackofficeModelView, BackofficeView
 
 CATEGORY = "Evaluator registry"
@@ -39,11 +37,7 @@ def _db():
 
 def scoped(model, pk):
     """The row `pk` of `model` if the user may see it, else 404."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        abort(404)
-    row = _db().scalars(select(model).where(model.id == pk, access.row_clause(model))).first()
+    row = service.visible(_db(), model, pk)
     if row is None:
         abort(404)
     return row
@@ -56,7 +50,6 @@ def download(data: bytes, filename: str, mimetype: str) -> Response:
 
 
 def refused(exc: Refused, target: str):
-    _db().rollback()
     flash(exc.text(), "danger")
     return redirect(target)
 
@@ -93,8 +86,7 @@ class CommitteeSessionView(BackofficeModelView):
 
     def pre_add(self, item):
         super().pre_add(item)
-        if item.held_on and self.datamodel.session.scalar(
-                select(CommitteeSession.id).where(CommitteeSession.held_on == item.held_on)):
+        if service.session_on(self.datamodel.session, item.held_on):
             raise Refused(gettext("There is already a session on that date."))
 
     def post_add(self, item):
@@ -168,7 +160,7 @@ class ApplicationProcessingView(BackofficeView):
             history=service.decision_history(session, ev.id), labels=service.DECISION_LABELS,
             marks=service.current_interview(session, ev.id), marks_history=service.interview_history(session, ev.id),
             criteria=[(c, service.CRITERION_LABELS[c]) for c in service.rules.INTERVIEW_CRITERIA],
-            fields=list(session.scalars(select(ThematicField).order_by(ThematicField.code))),
+            fields=service.thematic_fields(session),
             recognised_fields=service.current_recognitions(session, ev.id, RecognitionKind.field),
             proposed_groups=service.proposed_groups(session, ev),
             proposed_regions=service.proposed_regions(session, ev),
@@ -288,11 +280,10 @@ class ModificationRequestView(BackofficeModelView):
     @has_access
     @permission_name("file")
     def file(self):
-        user = access.current()
-        ev = _db().get(Evaluator, user.evaluator_id) if getattr(user, "evaluator_id", None) else None
+        ev = service.own_file(_db(), access.current())
         if ev is None:
             abort(404)
-        regions = list(_db().scalars(select(Region).order_by(Region.code)))
+        regions = service.regions(_db())
         if request.method == "POST":
             try:
                 kind = ModificationKind(request.form.get("kind", ""))
@@ -383,12 +374,6 @@ class SelectionRequestView(BackofficeModelView):
     role_permissions = {COMMITTEE: READ | {"can_add", "can_run"}}
     MAX_CRITERIA = 8
 
-    def _options(self):
-        session = _db()
-        return [(service.KIND_LABELS[k], [(f"{k}:{o.id}", o.name_el) for o in session.scalars(
-            select(m).order_by(m.code))]) for k, m in (("field", ThematicField), ("group", TargetGroup),
-                                                       ("region", Region))]
-
     @expose("/add", methods=["GET", "POST"])
     @has_access
     def add(self):
@@ -423,10 +408,9 @@ class SelectionRequestView(BackofficeModelView):
                 return refused(exc, url_for(".add"))
             return redirect(url_for(".show", pk=req.id))
         return self.render_template(
-            "committee/selection_add.html", bodies=list(session.scalars(select(Body).order_by(Body.name))),
-            programmes=list(session.scalars(select(OperationalProgramme).order_by(OperationalProgramme.code))),
-            options=self._options(), slots=range(self.MAX_CRITERIA), score_kinds=service.SCORE_LABELS,
-            today=dt.date.today())
+            "committee/selection_add.html", bodies=service.bodies(session), programmes=service.programmes(session),
+            options=service.criterion_options(session), slots=range(self.MAX_CRITERIA),
+            score_kinds=service.SCORE_LABELS, today=dt.date.today())
 
     def _request_run(self, pk) -> tuple[SelectionRequest, SelectionRun]:
         """The request and the run asked for (default: the latest); 404 without a run."""
@@ -455,8 +439,7 @@ class SelectionRequestView(BackofficeModelView):
             criteria=service.criteria_labels(_db(), req),
             nominal_headers=service.nominal_headers(), nominal=service.nominal_rows(run) if run else [],
             auxiliary_headers=service.auxiliary_headers(), auxiliary=service.auxiliary_rows(run) if run else [],
-            runs=list(_db().scalars(select(SelectionRun).where(SelectionRun.request_id == req.id)
-                                    .order_by(SelectionRun.id.desc()))),
+            runs=service.runs_of(_db(), req),
             can_run=self.appbuilder.sm.has_access("can_run", self.class_permission_name))
 
     @expose("/run/<int:pk>", methods=["POST"])

@@ -23,7 +23,7 @@ def load_committee_demo(session, rng, context) -> str:
 
     today = dt.date.today()
     past = CommitteeSession(held_on=today - dt.timedelta(days=70), place="Αθήνα, αίθουσα 3")
-    upcoming = CommitteeSession(held_on=today + dt.timedelta(days=20), place="Αθήνα, αίθουσα 3")
+    upcoming = CommitteeSession(held_on=today + dt.timedelta(days=8), place="Αθήνα, αίθουσα 3")
     session.add_all([past, upcoming])
 
     fields = list(session.scalars(select(ThematicField.id).order_by(ThematicField.code)))
@@ -76,12 +76,33 @@ def load_committee_demo(session, rng, context) -> str:
                   {"kind": "group", "id": groups[10]}]))
     session.flush()
     # Submitted applications without a filing time get one 15 days ago: past the next
-    # session's cut-off, so they are on its agenda.
+    # session's cut-off (8 − 10 days = 2 days ago), so they are on its agenda.
     session.execute(update(Evaluator).where(Evaluator.status == EvaluatorStatus.submitted,
                                             Evaluator.submitted_at.is_(None))
                     .values(submitted_at=dt.datetime.combine(today - dt.timedelta(days=15), dt.time(10, 0))))
     applications = session.scalar(select(Evaluator.id).where(Evaluator.status == EvaluatorStatus.submitted)
                                   .limit(1))
     added = service.fill_agenda(session, upcoming) if applications else 0
-    return f"committee: 2 sessions, {added} agenda items, 1 selection request"
+    _late_application(session, today, fields)
+    return f"committee: 2 sessions, {added} agenda items, 1 application after the cut-off, 1 selection request"
+
+
+def _late_application(session, today, fields) -> None:
+    """An application filed today, after the next session's cut-off (E-4): it waits,
+    submitted, for the session after."""
+    from app import evaluators
+    from app.rules.evaluators import protocol_number
+    from models import evaluators as em
+
+    last = session.scalar(select(em.Evaluator.id).order_by(em.Evaluator.id.desc()).limit(1)) or 0
+    ev = em.Evaluator(first_name="Ευτυχία", last_name="Αργυροπούλου", email="late.candidate@example.gr",
+                      status=em.EvaluatorStatus.submitted, protocol_no=protocol_number(today.year, 900_000 + last),
+                      submitted_at=dt.datetime.combine(today, dt.time(9, 30)))
+    session.add(ev)
+    session.flush()
+    session.add(em.EvaluatorDegree(evaluator_id=ev.id, institution="Αριστοτέλειο Πανεπιστήμιο", country="Ελλάδα",
+                                   kind=em.DegreeKind.aei, title="Πτυχίο Οικονομικών",
+                                   awarded_on=dt.date(today.year - 10, 7, 1), thematic_field_id=fields[4]))
+    session.flush()
+    evaluators.recompute_entry_scores(session, [ev.id])
 
