@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import String, and_, case, func, inspect, or_, select, update
+from sqlalchemy import String, and_, bindparam, case, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -239,12 +239,16 @@ def recompute_entry_scores(session: Session, evaluator_ids: Iterable[int] | None
         if status in (EvaluatorStatus.enrolled, EvaluatorStatus.inactive) and (bk is None or bk == _money(old_be)):
             bk = be
         if (be1, be2, be, bk) != (_money(old1), _money(old2), _money(old_be), _money(old_bk)):
-            changes.append({"id": eid, "qualification_score": be1, "experience_score": be2, "entry_score": be,
-                            "ranking_score": bk})
+            changes.append({"b_id": eid, "b_be1": be1, "b_be2": be2, "b_be": be, "b_bk": bk})
         if progress is not None and done % 10_000 == 0:
             progress(done, len(rows))
+    # Core executemany by primary key: no ORM bookkeeping per row (the action is audited below).
+    files = Evaluator.__table__
+    write = (update(files).where(files.c.id == bindparam("b_id"))
+             .values(qualification_score=bindparam("b_be1"), experience_score=bindparam("b_be2"),
+                     entry_score=bindparam("b_be"), ranking_score=bindparam("b_bk")))
     for start in range(0, len(changes), 5_000):
-        session.execute(update(Evaluator), changes[start:start + 5_000])
+        session.execute(write, changes[start:start + 5_000])
     audit.record_action(session, "recompute_entry_scores", table="evaluator",
                         details={"evaluators": len(rows) if ids is None else ids[:50], "changed": len(changes)})
     if progress is not None:
@@ -553,6 +557,18 @@ def store_document(session: Session, evaluator: Evaluator, *, stream, filename: 
     return document
 
 
+def documents_of(session: Session, evaluator: Evaluator) -> list[SupportingDocument]:
+    return _rows(session, SupportingDocument, evaluator.id)
+
+
+def check_document_removable(session: Session, document: SupportingDocument) -> None:
+    """A candidate removes a document of their draft that no row points at."""
+    ensure_draft(session.get(Evaluator, document.evaluator_id))
+    for model in VERIFIABLE_ROWS:
+        if session.scalar(select(model.id).where(model.document_id == document.id).limit(1)):
+            raise Refused(_l("The document proves rows of your application: unlink it from them first."))
+
+
 # --- submission (E-3) ------------------------------------------------------------------------
 
 REQUIRED_FIELDS = ("first_name", "last_name", "father_name", "id_card_no", "home_street", "home_number", "home_city",
@@ -801,7 +817,7 @@ def nominal_table(session: Session) -> list[NominalRow]:
     ranks = rules.competition_ranks([r.entry_score for r in rows])
     return [NominalRow(rank, r.registry_no, r.last_name, r.first_name, r.father_name or "—",
                        LEVEL_LABELS[r.level.value], r.qualification_score, r.experience_score, r.interview_score,
-                       r.entry_score) for rank, r in zip(ranks, rows)]
+                       r.entry_score) for rank, r in zip(ranks, rows, strict=True)]
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.evaluators import Evaluator
 from models.reference import Prefecture, Region, TargetGroup, ThematicField
 
 

@@ -120,6 +120,7 @@ def test_candidate_registers_fills_in_and_submits(page, app, db_session):
     assert receipt["To"] == "andreas@example.gr" and protocol in body(receipt)
     with page.expect_download() as download:
         page.click("#form-i2-link")
-    reader = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
+    with open(download.value.path(), "rb") as pdf:
+        reader = PdfReader(io.BytesIO(pdf.read()))
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert "ΕΝΤΥΠΟ Ι.2" in text and protocol in text and "Κυριακίδης" in text and "Κοινωνιολογίας" in text

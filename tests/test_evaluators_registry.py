@@ -14,7 +14,7 @@ from app.rules import evaluators as rules
 from app.rules.identifiers import make_afm
 from models.evaluators import Evaluator, EvaluatorStatus, EvaluatorStatusChange, PerformanceLevel
 from models.users import AppUser
-from tests.conftest import PASSWORD, Client
+from tests.conftest import Client
 from tests.evaluators_helpers import body, outbox
 
 LINK = re.compile(r"https?://\S+(/evaluator-registration/confirm/\S+)")

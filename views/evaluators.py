@@ -17,7 +17,6 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import Boolean, inspect, select
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -74,23 +73,23 @@ ROW_LABELS = {
 
 
 def _enum_class(model, field: str):
-    column = inspect(model).columns.get(field)
+    column = SQLAInterface(model).list_columns.get(field)
     return getattr(column.type, "enum_class", None) if column is not None else None
 
 
 def _formatters(model, *fields: str) -> dict:
     """Greek labels for the list and show pages: statuses, enums, yes/no."""
+    interface = SQLAInterface(model)
     out: dict = {}
     for field in fields:
-        column = inspect(model).columns.get(field)
-        if column is None:
+        if field not in interface.list_columns:
             continue
         enum_class = _enum_class(model, field)
         if enum_class is EvaluatorStatus:
             out[field] = service.status_label
         elif enum_class is not None:
             out[field] = lambda value, cls=enum_class: service.enum_label(value, cls)
-        elif isinstance(column.type, Boolean):
+        elif interface.is_boolean(field):
             out[field] = _yes_no
     return out
 
@@ -106,15 +105,17 @@ class LabelledEnumField(EnumField):
 def _enum_fields(model, fields, labels) -> dict:
     """Form fields with Greek choices for the enum columns among `fields`; plain checkboxes
     for booleans (unticked means "no": FAB would make a non-nullable boolean required)."""
+    interface = SQLAInterface(model)
     out: dict = {}
     for field in fields:
+        if field not in interface.list_columns:
+            continue
         enum_class = _enum_class(model, field)
-        column = inspect(model).columns.get(field)
-        if column is not None and isinstance(column.type, Boolean) and not column.nullable:
+        nullable = interface.is_nullable(field)
+        if interface.is_boolean(field) and not nullable:
             out[field] = BooleanField(labels.get(field, field))
         elif enum_class is not None:
-            column = inspect(model).columns[field]
-            validators = [Optional()] if column.nullable else [DataRequired(message=REQUIRED)]
+            validators = [Optional()] if nullable else [DataRequired(message=REQUIRED)]
             out[field] = LabelledEnumField(enum_class, label=labels.get(field, field), validators=validators)
     return out
 
@@ -279,11 +280,7 @@ class SupportingDocumentView(BackofficeModelView):
 
     def pre_delete(self, item):
         super().pre_delete(item)
-        session = self.datamodel.session
-        service.ensure_draft(session.get(Evaluator, item.evaluator_id))
-        for model in service.VERIFIABLE_ROWS:
-            if session.scalar(select(model.id).where(model.document_id == item.id).limit(1)):
-                raise Refused(_l("The document proves rows of your application: unlink it from them first."))
+        service.check_document_removable(self.datamodel.session, item)
 
     @expose("/upload/", methods=["POST"])
     @has_access
@@ -393,8 +390,7 @@ class EvaluatorView(BackofficeModelView):
             archive.writestr("data.json", json.dumps(service.personal_data(session, evaluator), ensure_ascii=False,
                                                      indent=2, default=str))
             archive.writestr("form-I2.pdf", reports.form_i2_pdf(session, evaluator))
-            for document in session.scalars(select(SupportingDocument).where(
-                    SupportingDocument.evaluator_id == evaluator.id)):
+            for document in service.documents_of(session, evaluator):
                 path = service.document_path(document)
                 if path.is_file():
                     archive.write(path, f"documents/{document.id}-{document.filename}")
@@ -412,7 +408,6 @@ class EvaluatorView(BackofficeModelView):
             try:
                 service.deactivate(session, evaluator, request.form.get("reason", ""), user_id=g.user.id)
             except Refused as exc:
-                session.rollback()
                 flash(exc.text(), "danger")
             else:
                 flash(gettext("The evaluator is inactive from today."), "success")
@@ -466,7 +461,6 @@ class MyApplicationView(BackofficeView):
                                     declarations=request.form.get("declarations") == "y", user_id=g.user.id,
                                     base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
         except Refused as exc:
-            session.rollback()
             flash(exc.text(), "danger")
         else:
             flash(gettext("Your application was submitted with protocol number %(no)s.", no=number), "success")
@@ -615,7 +609,6 @@ class RegistrationView(BaseView):
                     last_name=form.last_name.data, afm=form.afm.data, password=form.password.data,
                     base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
             except Refused as exc:
-                session.rollback()
                 field = getattr(form, exc.field or "", None)
                 if field is not None:
                     field.errors = [exc.text()]

@@ -77,8 +77,8 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
     centre_ids = dict(session.execute(select(Centre.code, Centre.id)).all())
     evaluator_ids = dict(session.execute(select(Evaluator.registry_no, Evaluator.id)
                                          .where(Evaluator.registry_no.is_not(None))).all())
-    insert_demo_candidate(session, evaluator_ids)
-    users = _demo_users(appbuilder, centre_ids, evaluator_ids)
+    # The draft candidate is no registry member: kept out of the evaluation demo's ids.
+    users = _demo_users(appbuilder, centre_ids, {**evaluator_ids, "candidate": insert_demo_candidate(session)})
 
     context = {"centre_ids": centre_ids, "evaluator_ids": evaluator_ids, "users": users, "fake": fake}
     # Each area's loader, in dependency order: the centres area makes the training

@@ -151,7 +151,7 @@ def insert_evaluators(session, rng, count, regions, first_names, surnames) -> No
     recompute_entry_scores(session)
 
 
-def insert_demo_candidate(session, evaluator_ids: dict) -> None:
+def insert_demo_candidate(session) -> int:
     """One candidate still filling in form I.2 (the `candidate` demo account)."""
     from models.evaluators import Evaluator, EvaluatorStatus
 
@@ -159,7 +159,7 @@ def insert_demo_candidate(session, evaluator_ids: dict) -> None:
                           email="candidate@example.gr", status=EvaluatorStatus.draft)
     session.add(evaluator)
     session.flush()
-    evaluator_ids["candidate"] = evaluator.id
+    return evaluator.id
 
 
 def load_evaluation_demo(session, rng, context) -> str:

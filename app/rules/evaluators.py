@@ -192,7 +192,7 @@ def trainings_counted(hours: Iterable[int]) -> int:
     return sum(1 for h in hours if h >= MIN_TRAINING_HOURS)
 
 
-def kept_by_priority(ranked: Iterable[tuple[int, Any]], limit: int) -> list:
+def kept_by_priority(ranked: Iterable[tuple[int, Any]], limit: int) -> list[Any]:
     """E-6/E-8: of (priority, choice) pairs, the first `limit` choices by priority
     (regions ≤ 6, target groups ≤ 5, thematic fields ≤ 4)."""
     return [choice for _, choice in sorted(ranked, key=lambda pair: pair[0])[:limit]]

@@ -11,7 +11,10 @@ D = dt.date
 AEI = r.Degree("aei")
 
 
-def months(n: int, start=D(2015, 1, 1)) -> r.Period:
+START = D(2015, 1, 1)
+
+
+def months(n: int, start: dt.date = START) -> r.Period:
     """A period of exactly n calendar months."""
     index = r.month_index(start) + n - 1
     return r.Period(start, D(index // 12, index % 12 + 1, 1))
