@@ -61,6 +61,15 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "StaffSubmissionView": {HELPDESK: R, CENTRE_MANAGER: R},  # "reopen": Admin only
     "StaffFinalSubmissionView": {CENTRE_MANAGER: {"can_list", "can_confirm", "can_submit"}},
     "TrainingPeriodView": {HELPDESK: R, CENTRE_MANAGER: R},
+    # Committee (E-4…E-6, E-8, E-9): nothing of the registry is deleted by the committee;
+    # an evaluator files and reads only their own modification requests and relations.
+    "CommitteeSessionView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit", "can_agenda"}},
+    "ApplicationProcessingView": {COMMITTEE: {"can_list", "can_show", "can_process"}},
+    "ModificationRequestView": {HELPDESK: R, COMMITTEE: R | {"can_decide"}, EVALUATOR: R | {"can_file"}},
+    "SelectionRequestView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_run"}},
+    "BodyView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit"}},
+    "OperationalProgrammeView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit"}},
+    "EvaluatorRelationView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit"}, EVALUATOR: R},
 }
 # FAB's security views: Admin only, but every user has their profile and password
 # form, and the help desk reads the user list.

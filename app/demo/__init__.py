@@ -86,8 +86,10 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
     # (Faker included); web workers never do.
     from app.demo.calls import load_demo_calls
     from app.demo.centres import load_centres_demo
+    from app.demo.committee import load_committee_demo
 
-    extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo)]
+    extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo,
+                                                    load_committee_demo)]
     audit.record_action(session, "demo_load", table="-", details={"centres": centres, "evaluators": evaluators, "seed": seed})
     session.commit()
     took = time.perf_counter() - started
