@@ -19,7 +19,7 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
     page.click(f"ul.nav.navbar-nav >> text={MENU}")
     page.click("ul.dropdown-menu >> text=Συνεδριάσεις Επιτροπής")
     page.wait_for_load_state()
-    page.locator("a[href*='/committeesessionview/show/%d']" % item.session_id).first.click()
+    page.locator(f"a[href*='/committeesessionview/show/{item.session_id}']").first.click()
     page.wait_for_load_state()
     assert "Ημερήσια διάταξη" in page.inner_text("#agenda-panel")
     with page.expect_download() as download:

@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 # E-4: at least once every 4 months, at most once every 2 months.
 MIN_GAP_MONTHS = 2
@@ -92,29 +93,27 @@ def on_agenda(filed_on: dt.date, session_day: dt.date) -> bool:
 
 # --- E-5: interview ------------------------------------------------------------------
 
-def mark_problems(marks: dict[str, object]) -> list[str]:
+def mark_problems(marks: Mapping[str, object]) -> list[str]:
     """E-5: the criteria whose mark is missing, not a whole number or outside 0–100."""
     bad = []
     for criterion in INTERVIEW_CRITERIA:
         value = marks.get(criterion)
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            bad.append(criterion)
-        elif not (MARK_MIN <= value <= MARK_MAX) or Decimal(value) != Decimal(value).to_integral_value():
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not (MARK_MIN <= value <= MARK_MAX) or Decimal(value) != Decimal(value).to_integral_value():
             bad.append(criterion)
     return bad
 
 
-def interview_score(marks: dict[str, int]) -> Decimal:
+def interview_score(marks: Mapping[str, Any]) -> Decimal:
     """E-5: ΒΕ3 is the mean of the four interview marks, to two decimals."""
     if mark_problems(marks):
         raise ValueError("four whole marks 0–100 are needed")
-    total = sum(Decimal(marks[c]) for c in INTERVIEW_CRITERIA)
+    total = sum((Decimal(marks[c]) for c in INTERVIEW_CRITERIA), Decimal(0))
     return (total / len(INTERVIEW_CRITERIA)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- E-6: recognition ----------------------------------------------------------------
 
-def _unique(values: Iterable) -> list:
+def _unique(values: Iterable[Any]) -> list[Any]:
     seen, out = set(), []
     for v in values:
         if v not in seen:
@@ -150,7 +149,7 @@ def proposed_target_groups(
     return ordered[:MAX_TARGET_GROUPS]
 
 
-def _code_key(code: str):
+def _code_key(code: str) -> tuple[int, int, str]:
     return (0, int(code), code) if str(code).isdigit() else (1, 0, str(code))
 
 
@@ -283,7 +282,7 @@ def draw_value(seed: str, candidate_id: int) -> str:
     return hashlib.sha256(f"{seed}:{candidate_id}".encode()).hexdigest()
 
 
-def rank_key(item: Ranked):
+def rank_key(item: Ranked) -> tuple[Any, ...]:
     """E-9: criteria met in the body's priority order (lexicographically), then the
     higher score, then fewer past selections (rotation), then the draw."""
     score = item.candidate.score if item.candidate.score is not None else Decimal("-1")
