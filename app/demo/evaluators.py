@@ -1,5 +1,4 @@
-"""Demo data of the evaluator registry (E-…): evaluators' registry files and the
-evaluation area's grading assignments."""
+"""Demo data of the evaluator registry (E-…): evaluators' registry files."""
 from __future__ import annotations
 
 from sqlalchemy import insert
@@ -27,16 +26,3 @@ def insert_evaluators(session, rng, count, regions, first_names, surnames) -> No
     for start in range(0, len(evaluator_rows), 10_000):
         session.execute(insert(Evaluator), evaluator_rows[start:start + 10_000])
 
-
-def load_evaluation_demo(session, rng, context) -> str:
-    from models.evaluation import GraderKind, ReportGrade
-
-    users, evaluator_ids = context["users"], context["evaluator_ids"]
-    evaluators = len(evaluator_ids)
-    grader = users["grader"]
-    for n in range(1, 7):
-        session.add(ReportGrade(cycle="2026-A", report_code=f"R-2026A-{n:03d}",
-                                evaluator_id=evaluator_ids[f"EMA{(n % evaluators) + 1:06d}"],
-                                grader_id=grader.id if n <= 4 else users["admin"].id,
-                                grader_kind=GraderKind.independent if n % 2 else GraderKind.chair))
-    return ""
