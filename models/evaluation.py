@@ -159,6 +159,7 @@ class ReportMark(Audited, GraderAssigned, Timestamped, Model):
         Enum(GraderCapacity, name="grader_capacity", native_enum=False), nullable=False
     )
     grader_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    grader = relationship("AppUser", foreign_keys=[grader_id], lazy="joined")
     commentary: Mapped[int | None] = mapped_column(Integer)
     clarity: Mapped[int | None] = mapped_column(Integer)
     consistency: Mapped[int | None] = mapped_column(Integer)

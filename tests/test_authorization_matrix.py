@@ -24,8 +24,21 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "TargetGroupView": {HELPDESK: R, COMMITTEE: R},
     "ClusterView": {HELPDESK: R, CENTRE_MANAGER: R},
     "EvaluatorView": {HELPDESK: R, COMMITTEE: RW, EVALUATOR: R},
-    "GradingAssignmentView": {HELPDESK: R, COMMITTEE: RW},
-    "MyGradingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export", "submit_grades"}},
+    # Evaluation (E-10…E-15): the committee runs cycles, levels and rescoring; a grader marks
+    # only what is assigned to them; the evaluator reads only their own sheet.
+    "EvaluationCycleView": {HELPDESK: R, COMMITTEE: RW | {"can_import_csv", "draw_sample", "close_cycle"}},
+    "ParticipationView": {HELPDESK: R, COMMITTEE: R | {"can_add"}},
+    "ReportView": {HELPDESK: R, COMMITTEE: R | {"can_add"}},
+    "ReportMarkView": {HELPDESK: R, COMMITTEE: R},
+    "AttitudeMarkingView": {GRADER: {"can_list", "can_show", "can_edit"}},
+    "ReportMarkingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export"}},
+    "PointBandView": {HELPDESK: R, COMMITTEE: RW},
+    "LevelThresholdView": {HELPDESK: R, COMMITTEE: RW},
+    "LevelDecisionView": {HELPDESK: R, COMMITTEE: R | {"can_edit", "confirm_levels"}},
+    "RescoringView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list", "can_rescore"}},
+    "NominalTableView": {HELPDESK: {"can_list", "can_export"}, COMMITTEE: {"can_list", "can_export"}},
+    "IndividualSheetView": {HELPDESK: {"can_list", "can_show"}, COMMITTEE: {"can_list", "can_show"},
+                            EVALUATOR: {"can_list", "can_show"}},
     "AuditEntryView": {HELPDESK: R},
     # Calls, expression of interest, A2, lottery (K-4…K-9): the Admin alone changes calls,
     # imports Annex A and runs the lottery; a manager applies for their own centre.

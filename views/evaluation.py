@@ -436,11 +436,20 @@ class IndividualSheetView(BackofficeView):
     @expose("/list/")
     @has_access
     def list(self):
+        """An evaluator's own sheet; for the others, a registry number to look up."""
         user = access.current()
-        if getattr(user, "evaluator_id", None) and access.role_names(user) & {EVALUATOR} and not (
-                access.role_names(user) & {ADMIN, COMMITTEE, HELPDESK}):
-            return redirect(url_for(".show", evaluator_id=user.evaluator_id))
-        return redirect(url_for("NominalTableView.list"))
+        roles = access.role_names(user)
+        if getattr(user, "evaluator_id", None) and EVALUATOR in roles and not roles & {ADMIN, COMMITTEE, HELPDESK}:
+            return self.show(user.evaluator_id)
+        number = (request.args.get("registry_no") or "").strip()[:16]
+        if number:
+            session = current_app.appbuilder.session
+            found = session.scalar(select(Evaluator.id).where(Evaluator.registry_no == number,
+                                                              access.row_clause(Evaluator)))
+            if found is not None:
+                return redirect(url_for(".show", evaluator_id=found))
+            flash(gettext("No evaluator with registry no. %(no)s.", no=number), "warning")
+        return self.render_template("evaluation/sheet_index.html")
 
     @expose("/<int:evaluator_id>")
     @has_access
