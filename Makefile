@@ -28,9 +28,12 @@ setup: install
 	$(FLASK) roles sync
 	$(FLASK) demo load
 
+# The job worker (lottery, rescoring, bulk PDFs, mail) runs beside the dev server and
+# stops with it.
 run: setup
-	@echo "Backoffice on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Backoffice on http://$(HOST):$(PORT)/ with a jobs worker  (Ctrl-C to stop)"
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: setup
 	$(VENV)/bin/gunicorn -w 2 -b $(HOST):$(PORT) wsgi:app

@@ -92,3 +92,10 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Pass-2026!")
 CSV_EXPORT_BATCH = 1000
 FAB_BASE_TEMPLATE = "backoffice/base.html"
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+
+# --- Background jobs (app.jobs) ---------------------------------------------------------
+# The queue that carries job ids to the workers: sqlite:///path (one host, the default),
+# redis://host:6379/1 (several hosts), or "immediate" (run in the caller: tests).
+JOBS_QUEUE_URL = os.environ.get("JOBS_QUEUE_URL", f"sqlite:///{INSTANCE_DIR / 'jobs-queue.sqlite3'}")
+JOBS_HEARTBEAT = int(os.environ.get("JOBS_HEARTBEAT", 30))  # seconds between a running job's "alive" writes
+JOBS_STALE_AFTER = int(os.environ.get("JOBS_STALE_AFTER", 300))  # no heartbeat for this long: its worker died

@@ -18,12 +18,14 @@ import sys
 
 import click
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
 from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
+from app import audit, jobs
+from app.errors import Refused
 from app.clock import local_now, local_to_utc, utc_to_local  # noqa: F401 - the views use them through this module
 from app.rules import annex_a, expression, lottery, sealing
 from app.rules.expression import Phase, Problem, _l
@@ -288,9 +290,8 @@ def lottery_inputs(session, call: Call):
     return applications, capacity, {code: ticket for _id, code, _p, _r, _s, ticket in rows}
 
 
-def run_lottery(session, call_id: int) -> Call:
-    """Run the lottery of a closed call once (lottery.md "Atomicity")."""
-    call = session.get(Call, call_id)
+def check_lottery_can_run(call: Call | None) -> None:
+    """Refuse a run that cannot happen: no call, already run, not closed yet."""
     if call is None:
         refuse(_l("No such call."))
     if call.lottery_run_at is not None:
@@ -298,6 +299,17 @@ def run_lottery(session, call_id: int) -> Call:
     if phase_of(call) is not Phase.closed:
         refuse(_l("The lottery runs only after the call has closed (%(date)s)."),
                date=call.closes_at.strftime("%d/%m/%Y %H:%M"))
+
+
+LOTTERY_STEPS = 4  # progress: claimed, inputs read, drawn, stored
+
+
+def run_lottery(session, call_id: int, progress=None) -> Call:
+    """Run the lottery of a closed call once (lottery.md "Atomicity"). `progress(done,
+    total)` hears of each step (the background job shows it)."""
+    progress = progress or (lambda done, total: None)
+    call = session.get(Call, call_id)
+    check_lottery_can_run(call)
     now = utcnow().replace(microsecond=0)
     try:
         # Claim the call: a concurrent run waits on this row and then finds it taken.
@@ -305,7 +317,9 @@ def run_lottery(session, call_id: int) -> Call:
                                   .values(lottery_run_at=now).execution_options(synchronize_session=False))
         if claimed.rowcount != 1:
             refuse(_l("The lottery of %(call)s has already run; it runs once per call."), call=call.code)
+        progress(1, LOTTERY_STEPS)
         applications, capacity, stored = lottery_inputs(session, call)
+        progress(2, LOTTERY_STEPS)
         try:
             bundle = lottery.run(call.code, reveal_secret(call), applications, capacity, call.max_programmes_per_centre)
         except lottery.LotteryError as exc:
@@ -314,6 +328,7 @@ def run_lottery(session, call_id: int) -> Call:
             if stored.get(entry["centre"]) != entry["ticket"]:
                 refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
                        centre=entry["centre"])
+        progress(3, LOTTERY_STEPS)
         data = lottery.serialise(bundle)
         sha = lottery.bundle_sha256(data)
         _store_results(session, call, bundle)
@@ -327,7 +342,22 @@ def run_lottery(session, call_id: int) -> Call:
     except BaseException:
         session.rollback()
         raise
+    progress(LOTTERY_STEPS, LOTTERY_STEPS)
     return call
+
+
+@jobs.handler("lottery", exclusive=lambda params: f"lottery:call:{params['call_id']}", label=lazy_gettext("Lottery"),
+              target=lambda params: ("CallView.show", {"pk": params["call_id"]}),
+              describe=lambda result: gettext("Lottery of %(call)s: bundle SHA-256 %(sha)s",
+                                              call=result["call"], sha=result["bundle_sha256"]))
+def lottery_job(session, params: dict, progress) -> dict:
+    """The lottery as a background job (the call page's button): one per call at once."""
+    try:
+        call = run_lottery(session, int(params["call_id"]), progress=progress)
+    except CallsError as exc:
+        first = exc.problems[0]
+        raise Refused(lazy_gettext(first.message), status=409, **(first.params or {})) from None
+    return {"call": call.code, "bundle_sha256": call.lottery_bundle_sha256}
 
 
 def _store_results(session, call: Call, bundle: dict) -> None:

@@ -58,4 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         register_views(appbuilder)
     hardening.install(app)
     register_cli(app)
+    from app import jobs
+
+    jobs.init_app(app)
     return app

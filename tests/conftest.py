@@ -84,6 +84,7 @@ def app_config(url: str, tmp: Path, **extra) -> dict:
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "JOBS_QUEUE_URL": "immediate",  # jobs run for real, at once, in the caller's thread
     }
     if url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {}

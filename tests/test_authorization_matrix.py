@@ -40,6 +40,8 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "IndividualSheetView": {HELPDESK: {"can_list", "can_show"}, COMMITTEE: {"can_list", "can_show"},
                             EVALUATOR: {"can_list", "can_show"}},
     "AuditEntryView": {HELPDESK: R},
+    # Background jobs: those who start jobs follow (and retry) their own; the help desk reads all.
+    "JobView": {HELPDESK: R, COMMITTEE: R | {"can_retry"}, CENTRE_MANAGER: R | {"can_retry"}},
     # Calls, expression of interest, A2, lottery (K-4…K-9): the Admin alone changes calls,
     # imports Annex A and runs the lottery; a manager applies for their own centre.
     "CallView": {HELPDESK: R, CENTRE_MANAGER: R},

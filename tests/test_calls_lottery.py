@@ -385,6 +385,14 @@ def test_admin_runs_the_lottery_from_the_call_page_nobody_else_can(app, login):
     assert admin.c.post(url).status_code == 400  # no CSRF token, no run
     done = admin.post_form(url, follow_redirects=True)
     assert "Η κλήρωση διενεργήθηκε" in done.get_data(as_text=True) and GOLDEN_SHA256 in done.get_data(as_text=True)
+    assert done.request.path.startswith("/jobs/")  # it ran as a background job, with its page
+    with app.app_context():
+        from models.jobs import Job
+
+        (job,) = app.appbuilder.session.scalars(select(Job).where(Job.kind == "lottery")).all()
+        assert job.state.value == "succeeded" and job.result["bundle_sha256"] == GOLDEN_SHA256
+        assert job.params == {"call_id": call_id} and job.actor_name == "admin"
+        app.appbuilder.session.remove()
     again = admin.post_form(url, follow_redirects=True)
     assert "έχει ήδη διενεργηθεί" in again.get_data(as_text=True)
     with app.app_context():

@@ -15,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, inspect, select
 
-from app import access, calls as service
+from app import access, calls as service, jobs
+from app.errors import Refused
+from models.jobs import JobState
 from app.csv_export import stream_rows
 from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK, READ
 from app.rules.expression import Phase, check_call_edit, parse_ranking
@@ -194,12 +196,21 @@ class CallView(BackofficeModelView):
         if isinstance(item, list):  # never offered on the list; refuse a forged bulk post
             abort(400)
         try:
-            service.run_lottery(self.datamodel.session, item.id)
+            service.check_lottery_can_run(item)
+            job = jobs.enqueue("lottery", {"call_id": item.id})
         except service.CallsError as exc:
             flash_problems(exc)
+            return redirect(url_for(".show", pk=item.id))
+        except Refused as exc:  # another run of this call is queued or running
+            flash(exc.text(), "danger")
+            return redirect(url_for(".show", pk=item.id))
+        if job.state is JobState.succeeded:  # an immediate queue ran it already
+            flash(gettext("The lottery has run. Its bundle and SHA-256 are published on the call page."), "success")
+        elif job.state is JobState.failed:
+            flash(job.error, "danger")
         else:
-            flash(gettext("The lottery has run. Its bundle and SHA-256 are published on this page."), "success")
-        return redirect(url_for(".show", pk=item.id))
+            flash(gettext("The lottery is running in the background; this page shows its progress."), "info")
+        return redirect(url_for("JobView.page", pk=job.id), code=303)
 
 
 # --- Annex A (K-4): the table, its CSV/PDF, the import -------------------------------------------
