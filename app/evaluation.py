@@ -12,17 +12,21 @@ import csv
 import datetime as dt
 import io
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import Integer, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, jobs
 from app.clock import utc_to_local
 from app.errors import Refused
 from app.rules import evaluation as rules
@@ -387,6 +391,16 @@ def rescore(session: Session, *, actor_id: int | None, progress: Progress | None
     return run
 
 
+@jobs.handler("rescoring", exclusive=lambda params: "rescoring", label=_l("Rescoring"),
+              target=lambda params: ("RescoringView.list", {}),
+              describe=lambda result: gettext("Rescoring %(run)s: %(n)s evaluators", run=result["run"],
+                                              n=result["evaluators"]))
+def rescoring_job(session: Session, params: dict, progress) -> dict:
+    """The committee's rescoring as a background job (one at a time)."""
+    run = rescore(session, actor_id=params.get("actor_id"), progress=progress)
+    return {"run": run.id, "evaluators": run.evaluators}
+
+
 # --- nominal tables (E-14) and individual sheet (E-15) -------------------------------------
 @dataclass
 class TableRow:
@@ -552,3 +566,22 @@ def home_summary(session: Session, user) -> list[dict]:
                 _l("Not yet evaluated; level %(level)s", level=level_label(evaluator.level if evaluator else None)))
         items.append({"title": _l("My individual sheet"), "text": text, "url": "/individualsheetview/"})
     return items
+
+
+# --- CLI ---------------------------------------------------------------------------------
+ema_cli = AppGroup("ema", help="The evaluator registry (Ε.Μ.Α.): rescoring (E-13).")
+
+
+@ema_cli.command("rescore")
+def rescore_command() -> None:
+    """Rescore every evaluator now (E-13), in one transaction."""
+    session = current_app.appbuilder.session
+    token = audit.system_actor.set("cli:ema-rescore")
+    started = time.perf_counter()
+    try:
+        run = rescore(session, actor_id=None, progress=lambda done, total: click.echo(f"step {done}/{total}"))
+    except Refused as exc:
+        raise click.ClickException(exc.text()) from None
+    finally:
+        audit.system_actor.reset(token)
+    click.echo(f"rescoring {run.id}: {run.evaluators} evaluators in {time.perf_counter() - started:.1f}s")

@@ -18,7 +18,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect, select
 from wtforms.validators import NumberRange, Optional
 
-from app import access
+from app import access, jobs
 from app import evaluation as service
 from app.csv_export import stream_rows
 from app.errors import Refused
@@ -26,6 +26,7 @@ from app.roles import ADMIN, COMMITTEE, CRUD, EVALUATOR, GRADER, HELPDESK, READ
 from models.evaluation import (ATTITUDE, CRITERIA, EvaluationCycle, LevelDecision, LevelThreshold, Participation,
                                PointBand, Report, ReportMark, RescoringRun)
 from models.evaluators import Evaluator
+from models.jobs import JobState
 from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
 
 CATEGORY = "Evaluation"
@@ -371,14 +372,20 @@ class RescoringView(BackofficeView):
     @expose("/rescore", methods=["POST"])
     @has_access
     def rescore(self):
-        session = current_app.appbuilder.session
+        """E-13 as a background job; its page shows the progress. A second one while
+        the first is queued or running is refused."""
         try:
-            run = service.rescore(session, actor_id=access.current().id)
+            job = jobs.enqueue("rescoring", {"actor_id": access.current().id})
         except Refused as exc:
             _flash_refused(exc)
+            return redirect(url_for(".list"))
+        if job.state is JobState.succeeded:  # an immediate queue ran it already
+            flash(gettext("Rescoring done: %(n)s evaluators.", n=(job.result or {}).get("evaluators")), "success")
+        elif job.state is JobState.failed:
+            flash(job.error, "danger")
         else:
-            flash(gettext("Rescoring done: %(n)s evaluators.", n=run.evaluators), "success")
-        return redirect(url_for(".list"))
+            flash(gettext("The rescoring is running in the background; this page shows its progress."), "info")
+        return redirect(url_for("JobView.page", pk=job.id), code=303)
 
 
 # --- nominal tables (E-14) -----------------------------------------------------------------
