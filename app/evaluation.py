@@ -79,7 +79,8 @@ def import_cycle_csv(session: Session, cycle: EvaluationCycle, text: str) -> int
         raise Refused(_l("The file needs the columns registry_no and reference."))
     rows = [(n, {(k or "").strip(): (v or "").strip() for k, v in r.items()}) for n, r in enumerate(reader, start=2)]
     numbers = {r["registry_no"] for _n, r in rows}
-    evaluators = {e.registry_no: e for e in session.scalars(select(Evaluator).where(Evaluator.registry_no.in_(numbers)))}
+    found = session.scalars(select(Evaluator).where(Evaluator.registry_no.in_(numbers)))
+    evaluators = {e.registry_no: e for e in found}
     known = set(session.scalars(select(Report.reference).where(Report.cycle_id == cycle.id)))
     problems: list[str] = []
     seen: set[str] = set()
@@ -139,11 +140,12 @@ def draw_sample(session: Session, cycle: EvaluationCycle, *, seed: str | None = 
         raise Refused(_l("Every evaluator of the cycle needs at least one report: %(list)s"),
                       list=", ".join(missing) or "—")
     cycle.sample_seed = seed or secrets.token_hex(16)
-    taken = set(session.scalars(select(Report.code).where(Report.code.is_not(None))))
+    taken = {code for code in session.scalars(select(Report.code)) if code}
     sampled: list[Report] = []
     for evaluator_id, own in by_evaluator.items():
         size = rules.sample_size(len(own), cycle.sample_all_up_to, cycle.sample_min, cycle.sample_share)
-        chosen = set(rules.draw_sample(cycle.sample_seed, own[0].evaluator.registry_no, [r.reference for r in own], size))
+        number = own[0].evaluator.registry_no
+        chosen = set(rules.draw_sample(cycle.sample_seed, number, [r.reference for r in own], size))
         for report in own:
             if report.reference in chosen:
                 report.sampled, report.code = True, _new_code(taken)
@@ -424,7 +426,7 @@ def entry_into_c(session: Session, evaluator_ids: Iterable[int]) -> dict[int, dt
                LevelDecision.entered_c_on.is_not(None))
         .group_by(LevelDecision.evaluator_id)
     ).all()
-    return dict(rows)
+    return {evaluator_id: day for evaluator_id, day in rows if day is not None}
 
 
 def _by_score(session: Session, *conditions):
@@ -575,7 +577,7 @@ ema_cli = AppGroup("ema", help="The evaluator registry (Ε.Μ.Α.): rescoring (E
 @ema_cli.command("rescore")
 def rescore_command() -> None:
     """Rescore every evaluator now (E-13), in one transaction."""
-    session = current_app.appbuilder.session
+    session = current_app.appbuilder.session  # type: ignore[attr-defined]
     token = audit.system_actor.set("cli:ema-rescore")
     started = time.perf_counter()
     try:

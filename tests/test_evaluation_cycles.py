@@ -41,7 +41,8 @@ def marks_snapshot(session):
     return [tuple(r) for r in session.execute(text(
         "SELECT id, commentary, clarity, consistency, usefulness FROM report_mark ORDER BY id"))] + [
         tuple(r) for r in session.execute(text(
-            "SELECT id, interest, organisation, time_management, cooperativeness, score FROM participation ORDER BY id"))]
+            "SELECT id, interest, organisation, time_management, cooperativeness, score FROM participation "
+            "ORDER BY id"))]
 
 
 def mark_report(client, mark_id, values=(80, 70, 60, 90)):
@@ -119,8 +120,9 @@ def test_close_computes_ba_and_proposes_levels_then_marks_are_frozen(login, db_s
     for p in db_session.scalars(select(Participation).where(Participation.cycle_id == c.id)):
         ba_i = rules.attitude_score([getattr(p, a) for a in ATTITUDE])
         scores = []
-        for report in db_session.scalars(select(Report).where(Report.cycle_id == c.id, Report.evaluator_id == p.evaluator_id,
-                                                              Report.sampled.is_(True))):
+        own = select(Report).where(Report.cycle_id == c.id, Report.evaluator_id == p.evaluator_id,
+                                   Report.sampled.is_(True))
+        for report in db_session.scalars(own):
             pair = {m.capacity.value: rules.weighted_mark({k: getattr(m, k) for k in CRITERIA}, c.report_weights)
                     for m in db_session.scalars(select(ReportMark).where(ReportMark.report_id == report.id))}
             scores.append(rules.report_score(pair["chair"], pair["independent"]))
@@ -155,7 +157,8 @@ def test_committee_confirms_levels_and_keeps_the_date_of_entry_into_c(login, db_
                              proposed_level=PerformanceLevel.C)
     db_session.add(decision)
     db_session.commit()
-    response = committee.post_form("/leveldecisionview/action_post", {"action": "confirm_levels", "rowid": [decision.id]},
+    response = committee.post_form("/leveldecisionview/action_post",
+                                   {"action": "confirm_levels", "rowid": [decision.id]},
                                    page="/leveldecisionview/list/")
     assert response.status_code == 302
     db_session.expire_all()
@@ -177,7 +180,8 @@ def test_committee_confirms_levels_and_keeps_the_date_of_entry_into_c(login, db_
 def test_import_refuses_a_bad_file_with_line_numbers(login, db_session):
     committee = login("committee")
     committee.post_form("/evaluationcycleview/add", {
-        "name": "2026-Β", "body": "Φορέας", "programme": "ΕΠ", "sample_all_up_to": 5, "sample_min": 5, "sample_share": 20,
+        "name": "2026-Β", "body": "Φορέας", "programme": "ΕΠ",
+        "sample_all_up_to": 5, "sample_min": 5, "sample_share": 20,
         "w_commentary": 25, "w_clarity": 25, "w_consistency": 25, "w_usefulness": 25, "chair_weight": 50,
         "assessor_weight": 50}, page="/evaluationcycleview/add")
     new = cycle(db_session, "2026-Β")

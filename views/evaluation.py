@@ -7,9 +7,7 @@ name nothing of the author; the model has no relationship to the report either.
 """
 from __future__ import annotations
 
-import io
-
-from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -28,6 +26,7 @@ from models.evaluation import (ATTITUDE, CRITERIA, EvaluationCycle, LevelDecisio
 from models.evaluators import Evaluator
 from models.jobs import JobState
 from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
+from views.calls import download
 
 CATEGORY = "Evaluation"
 CATEGORY_LABEL = _l("Evaluation of evaluators")
@@ -94,12 +93,6 @@ def _flash_refused(exc: Refused) -> None:
     flash(exc.text(), "danger")
 
 
-def download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 # Greek labels for enum values in lists (formatters receive the value).
 def _status(value) -> str:
     return str(STATUS_LABELS.get(getattr(value, "value", value), "—"))
@@ -110,42 +103,41 @@ def _level(value) -> str:
 
 
 # --- cycles ----------------------------------------------------------------------------------
-class ParticipationView(BackofficeModelView):
-    """The evaluators of a cycle with their marks and, once closed, ΒΑ and ΜΑ (committee)."""
+class CycleContentView(BackofficeModelView):
+    """What a cycle holds (its evaluators, their reports): added by the committee until the
+    sample is drawn, never edited or deleted (ΒΑ are kept forever, E-11)."""
+
+    base_permissions = ["can_list", "can_show", "can_add", "can_export"]
+    role_permissions = {COMMITTEE: {"can_list", "can_show", "can_add", "can_export"}}
+    label_columns = LABELS
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        service.check_not_sampled(item.cycle)
+
+
+class ParticipationView(CycleContentView):
+    """The evaluators of a cycle with their marks and, once closed, ΒΑ and ΜΑ."""
 
     title = _l("Participations")
     datamodel = SQLAInterface(Participation)
-    base_permissions = ["can_list", "can_show", "can_add", "can_export"]  # ΒΑ are kept forever
     list_columns = ["cycle", "evaluator", *ATTITUDE, "attitude_score", "reports_score", "score", "points"]
     show_columns = list_columns
     add_columns = ["cycle", "evaluator"]
     search_columns = ["cycle", "evaluator"]
     order_columns = ["score", "points"]
-    label_columns = LABELS
-    role_permissions = {COMMITTEE: {"can_list", "can_show", "can_add", "can_export"}}
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        service.check_not_sampled(item.cycle)
 
 
-class ReportView(BackofficeModelView):
+class ReportView(CycleContentView):
     """The reports each evaluator wrote in a cycle; sampled ones carry their code."""
 
     title = _l("Evaluators' reports")
     datamodel = SQLAInterface(Report)
-    base_permissions = ["can_list", "can_show", "can_add", "can_export"]
     list_columns = ["cycle", "evaluator", "reference", "sampled", "code"]
     show_columns = list_columns
     add_columns = ["cycle", "evaluator", "reference"]
     search_columns = ["cycle", "evaluator", "reference", "code"]
     order_columns = ["reference", "code"]
-    label_columns = LABELS
-    role_permissions = {COMMITTEE: {"can_list", "can_show", "can_add", "can_export"}}
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        service.check_not_sampled(item.cycle)
 
 
 class ReportMarkView(ReadOnlyModelView):

@@ -74,7 +74,7 @@ def load_evaluation_demo(session, rng, context) -> str:
         for c in ATTITUDE:
             setattr(p, c, _mark(rng, 50, 95))
     marks = session.scalars(select(ReportMark).where(ReportMark.cycle_id == current.id).order_by(ReportMark.code)).all()
-    left = {next(m.id for m in marks if m.grader_id == chair.id), next(m.id for m in marks if m.grader_id == assessor.id)}
+    left = {next(m.id for m in marks if m.grader_id == who.id) for who in (chair, assessor)}
     for m in marks:
         if m.id not in left:
             for c in CRITERIA:
