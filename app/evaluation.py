@@ -138,13 +138,13 @@ def draw_sample(session: Session, cycle: EvaluationCycle, *, seed: str | None = 
     ).all()
     if missing or not reports:
         raise Refused(_l("Every evaluator of the cycle needs at least one report: %(list)s"),
-                      list=", ".join(missing) or "—")
+                      list=", ".join(m or "—" for m in missing) or "—")
     cycle.sample_seed = seed or secrets.token_hex(16)
     taken = {code for code in session.scalars(select(Report.code)) if code}
     sampled: list[Report] = []
     for evaluator_id, own in by_evaluator.items():
         size = rules.sample_size(len(own), cycle.sample_all_up_to, cycle.sample_min, cycle.sample_share)
-        number = own[0].evaluator.registry_no
+        number = own[0].evaluator.registry_no or ""  # enrolled evaluators all have one
         chosen = set(rules.draw_sample(cycle.sample_seed, number, [r.reference for r in own], size))
         for report in own:
             if report.reference in chosen:
@@ -187,7 +187,7 @@ def check_report_marks(mark: ReportMark, cycle: EvaluationCycle) -> None:
 def missing_marks(session: Session, cycle: EvaluationCycle) -> list[str]:
     problems = []
     participations = session.scalars(select(Participation).where(Participation.cycle_id == cycle.id)).all()
-    attitude = [p.evaluator.registry_no for p in participations if not p.attitude_complete]
+    attitude = [p.evaluator.registry_no or "—" for p in participations if not p.attitude_complete]
     if attitude:
         problems.append(str(_l("axis-i marks missing for %(list)s", list=", ".join(sorted(attitude)))))
     marks = session.scalars(select(ReportMark).where(ReportMark.cycle_id == cycle.id)).all()
@@ -528,9 +528,42 @@ def evaluator_for_sheet(session: Session, evaluator_id: int, visible) -> Evaluat
 
 
 def sheet_sections(session: Session, evaluator: Evaluator) -> list[dict]:
-    """Formal qualifications and experience for the sheet (E-15), from the registry
-    file's rows where the evaluators area provides them."""
-    return []
+    """Formal qualifications and experience for the sheet (E-15), from the registry file's
+    rows that count (not refused by the committee's verification), re-coded values first."""
+    from models.evaluators import (EvaluatorCofundedExperience, EvaluatorDegree, EvaluatorLanguage,
+                                   EvaluatorPostgraduate, EvaluatorProfessionalExperience, EvaluatorTraining)
+
+    def rows(model, order):
+        return [r for r in session.scalars(select(model).where(model.evaluator_id == evaluator.id).order_by(order))
+                if r.counts()]
+
+    def year(day: dt.date | None) -> str | None:
+        return str(day.year) if day else None
+
+    def months(r) -> Decimal:
+        return r.recoded_person_months if r.recoded_person_months is not None else r.person_months
+
+    def period(r) -> str:
+        return f"{r.start_month:%m/%Y}–{r.end_month:%m/%Y}"
+
+    scores = [[str(_l("Qualifications (BE1)")), evaluator.qualification_score],
+              [str(_l("Experience (BE2)")), evaluator.experience_score],
+              [str(_l("Interview (BE3)")), evaluator.interview_score]]
+    return [
+        {"title": _l("Entry score components"), "rows": scores},
+        {"title": _l("Formal qualifications"), "rows":
+            [[d.title, d.institution, year(d.awarded_on)] for d in rows(EvaluatorDegree, EvaluatorDegree.awarded_on)]
+            + [[p.title, p.institution, year(p.awarded_on)]
+               for p in rows(EvaluatorPostgraduate, EvaluatorPostgraduate.awarded_on)]
+            + [[t.title, t.provider, f"{t.recoded_hours or t.hours} h"]
+               for t in rows(EvaluatorTraining, EvaluatorTraining.completed_on)]
+            + [[lang.language, lang.certificate, (lang.recoded_level or lang.level).value]
+               for lang in rows(EvaluatorLanguage, EvaluatorLanguage.language)]},
+        {"title": _l("Experience"), "rows":
+            [[x.employer, x.role or x.subject, period(x), months(x)]
+             for model in (EvaluatorCofundedExperience, EvaluatorProfessionalExperience)
+             for x in rows(model, model.start_month)]},
+    ]
 
 
 # --- home page --------------------------------------------------------------------------

@@ -83,3 +83,31 @@ def test_home_summary(db_session):
     evaluator = db_session.scalar(select(AppUser).where(AppUser.username == "evaluator1"))
     (item,) = service.home_summary(db_session, evaluator)
     assert "2025-Α" in str(item["text"])
+
+
+def test_sheet_shows_the_qualifications_and_experience_that_count(login, db_session):
+    """E-15: formal qualifications and experience from the registry file; a row the
+    committee did not confirm is left out, a re-coded one shows the committee's value."""
+    import datetime as dt
+
+    from models.evaluators import (DegreeKind, EvaluatorDegree, EvaluatorProfessionalExperience, Verification)
+
+    me = evaluator_id(db_session, "EMA000001")
+    db_session.add_all([
+        EvaluatorDegree(evaluator_id=me, institution="ΕΚΠΑ", country="Ελλάδα", kind=DegreeKind.aei,
+                        title="Πτυχίο Μαθηματικών", awarded_on=dt.date(2001, 7, 1), verification=Verification.confirmed),
+        EvaluatorDegree(evaluator_id=me, institution="Άλλο", country="Ελλάδα", kind=DegreeKind.aei,
+                        title="Αδικαιολόγητο πτυχίο", awarded_on=dt.date(2003, 7, 1),
+                        verification=Verification.not_confirmed),
+        EvaluatorProfessionalExperience(evaluator_id=me, employer="ΟΑΕΔ", role="Σύμβουλος",
+                                        start_month=dt.date(2010, 1, 1), end_month=dt.date(2012, 12, 1),
+                                        person_months=Decimal("36.0"), recoded_person_months=Decimal("30.0"),
+                                        verification=Verification.recoded),
+    ])
+    db_session.commit()
+    page = login("evaluator1").get("/sheet/").get_data(as_text=True)
+    assert "Πτυχίο Μαθηματικών" in page and "ΟΑΕΔ" in page and "30.0" in page
+    assert "Αδικαιολόγητο" not in page
+    pdf = login("committee").get(f"/sheet/{me}/pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Πτυχίο Μαθηματικών" in text and "Αδικαιολόγητο" not in text
