@@ -95,7 +95,8 @@ def test_sheet_shows_the_qualifications_and_experience_that_count(login, db_sess
     me = evaluator_id(db_session, "EMA000001")
     db_session.add_all([
         EvaluatorDegree(evaluator_id=me, institution="ΕΚΠΑ", country="Ελλάδα", kind=DegreeKind.aei,
-                        title="Πτυχίο Μαθηματικών", awarded_on=dt.date(2001, 7, 1), verification=Verification.confirmed),
+                        title="Πτυχίο Μαθηματικών", awarded_on=dt.date(2001, 7, 1),
+                        verification=Verification.confirmed),
         EvaluatorDegree(evaluator_id=me, institution="Άλλο", country="Ελλάδα", kind=DegreeKind.aei,
                         title="Αδικαιολόγητο πτυχίο", awarded_on=dt.date(2003, 7, 1),
                         verification=Verification.not_confirmed),
