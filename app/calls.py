@@ -13,6 +13,7 @@ calls it and stores its result.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import sys
 
@@ -20,23 +21,37 @@ import click
 from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
-from sqlalchemy import bindparam, event, inspect, select, update
+from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit, jobs
+from app import access, audit, jobs
 from app.errors import Refused
 from app.clock import local_now, local_to_utc, utc_to_local  # noqa: F401 - the views use them through this module
 from app.rules import annex_a, expression, lottery, sealing
 from app.rules.expression import Phase, Problem, _l
 from models.calls import (
-    AnnexACell, Application, ApplicationChoice, ApplicationStatus, Call, LotteryAllocation, TrainingPeriod,
+    AnnexACell, Application, ApplicationChoice, ApplicationStatus, Call, LotteryAllocation,
 )
 from models.centres import Centre
 from models.mixins import utcnow
 from models.reference import Cluster, Prefecture, Region
 
 ALLOCATION_CHUNK = 1000  # allocation rows flushed per batch while storing a run
+
+
+def _one_transaction(operation):
+    """A refused operation leaves nothing behind in the session (the view only reports)."""
+
+    @functools.wraps(operation)
+    def run(session, *args, **kwargs):
+        try:
+            return operation(session, *args, **kwargs)
+        except CallsError:
+            session.rollback()
+            raise
+
+    return run
 
 
 class CallsError(Exception):
@@ -101,6 +116,7 @@ def _codes(session):
 
 
 # --- Annex A (K-4) ------------------------------------------------------------------------
+@_one_transaction
 def import_annex_a(session, call: Call, data: bytes) -> int:
     """Replace the call's Annex A with the file, all or nothing. Annex A is an input of
     the lottery: it is fixed once the call opens, like the commitment."""
@@ -171,6 +187,7 @@ STALE = _l("The application was changed in another window or tab; its current st
 ALREADY_FINAL = _l("The application has been submitted finally and cannot be changed.")
 
 
+@_one_transaction
 def save_choices(session, call: Call, centre_id: int, form, version: str | None) -> Application:
     """'Καταχώριση επιλογών' (K-5): store the ranked clusters of the centre's draft."""
     clusters = cluster_rows(session)
@@ -198,6 +215,7 @@ def save_choices(session, call: Call, centre_id: int, form, version: str | None)
     return app
 
 
+@_one_transaction
 def final_submit(session, call: Call, centre_id: int, version: str | None) -> Application:
     """'Οριστική υποβολή' (K-6, K-7, K-8): the saved draft becomes final, gets its ticket
     and random number (lottery.md step 2) and its Form A2, in one transaction. Of two
@@ -259,6 +277,183 @@ def _commit_or_stale(session, already_final: bool = False):
     except (StaleDataError, IntegrityError):
         session.rollback()
         refuse(_l("The application was submitted finally in another window or tab.") if already_final else STALE)
+
+
+# --- what the views ask (K-4…K-8): each reads or decides, the views only render ------------------
+def _refusal(problems: list[Problem]) -> Refused:
+    return Refused("; ".join(gettext(p.message, **p.params) for p in problems))
+
+
+def check_new_call(session, call: Call) -> None:
+    """K-4: a new call closes after it opens and asks for a possible number of clusters."""
+    problems = expression.check_call_edit(set(), Phase.upcoming, False, clusters_total=len(cluster_rows(session)),
+                                          required_clusters=call.required_clusters or 0, closes_at=call.closes_at,
+                                          now=local_now())
+    if call.opens_at and call.closes_at and call.closes_at <= call.opens_at:
+        raise Refused(gettext("The call must close after it opens."))
+    if problems:
+        raise _refusal(problems[:1])
+
+
+def check_call_change(session, call: Call) -> None:
+    """K-4, lottery.md: what may change depends on the phase the call was in before this
+    edit (FAB has already copied the form into the row; its history has the old values).
+    A refusal rolls the edit back."""
+    state = inspect(call)
+    changed = {attr.key for attr in state.mapper.column_attrs
+               if state.attrs[attr.key].history.has_changes()
+               and state.attrs[attr.key].history.deleted != state.attrs[attr.key].history.added}
+    period = state.attrs["training_period"].history  # the form sets the relationship, not the column
+    if period.has_changes() and [p.id for p in period.deleted if p] != [p.id for p in period.added if p]:
+        changed.add("training_period_id")
+
+    def before(key):
+        history = state.attrs[key].history
+        return history.deleted[0] if history.deleted else getattr(call, key)
+
+    phase_before = expression.phase(before("opens_at"), before("closes_at"), local_now())
+    problems = expression.check_call_edit(changed - {"updated_at"}, phase_before, before("lottery_run_at") is not None,
+                                          clusters_total=len(cluster_rows(session)),
+                                          required_clusters=call.required_clusters or 0, closes_at=call.closes_at,
+                                          now=local_now())
+    if call.closes_at <= call.opens_at:
+        problems = [Problem(_l("The call must close after it opens."))] + problems
+    if problems:
+        session.rollback()
+        raise _refusal(problems)
+
+
+def check_call_delete(session, call: Call) -> None:
+    if call.lottery_run_at or session.scalar(select(func.count(Application.id))
+                                             .where(Application.call_id == call.id)):
+        raise Refused(gettext("A call with applications cannot be deleted."))
+
+
+def call_page(session, call: Call) -> dict:
+    """The call page's panel: phase, applications by status, Annex A cells."""
+    counts = dict(session.execute(
+        select(Application.status, func.count(Application.id)).where(Application.call_id == call.id)
+        .group_by(Application.status)).all())
+    return {
+        "phase": phase_of(call), "now": local_now(),
+        "finals": counts.get(ApplicationStatus.final, 0), "drafts": counts.get(ApplicationStatus.draft, 0),
+        "cells": session.scalar(select(func.count(AnnexACell.id)).where(AnnexACell.call_id == call.id)),
+    }
+
+
+def calls_newest_first(session) -> list[Call]:
+    return list(session.scalars(select(Call).order_by(Call.opens_at.desc())))
+
+
+def call_or_latest(session, call_id: int | None) -> Call | None:
+    """The call asked for, or the latest one (None: no such call)."""
+    if call_id:
+        return session.get(Call, call_id)
+    return session.scalar(select(Call).order_by(Call.opens_at.desc()).limit(1))
+
+
+def annex_export_rows(session, call: Call) -> list[list]:
+    """Annex A in its import format (cluster, category, area, programmes), plus names, so
+    that the file imports back unchanged."""
+    names = {("cluster", c): n for c, n in session.execute(select(Cluster.code, Cluster.name_el))}
+    names.update({("IIa", c): n for c, n in session.execute(select(Prefecture.code, Prefecture.name_el))})
+    names.update({("IIb", c): n for c, n in session.execute(select(Region.code, Region.name_el))})
+    return [[cluster, category, area, n, names.get(("cluster", cluster), ""), names.get((category, area), "")]
+            for cluster, category, area, n in annex_cells(session, call.id)]
+
+
+def call_for_centre(session, call_id: int | None, centre_id: int | None) -> Call | None:
+    """The call the expression-of-interest page shows: the one asked for; else an open
+    one; else the one the centre last applied to; else the latest."""
+    if call_id:
+        return session.get(Call, call_id)
+    calls = calls_newest_first(session)
+    if not calls:
+        return None
+    open_calls = [c for c in calls if phase_of(c) is Phase.open]
+    if open_calls:
+        return open_calls[0]
+    if centre_id:
+        own = session.scalar(select(Application.call_id).where(Application.centre_id == centre_id)
+                             .order_by(Application.id.desc()).limit(1))
+        if own:
+            return session.get(Call, own)
+    return calls[0]
+
+
+def centre_in_scope(session, centre_id: int) -> Centre | None:
+    """A centre the current user may see (row scope), or None."""
+    centre = session.get(Centre, centre_id)
+    return centre if centre is not None and access.is_visible(centre, session) else None
+
+
+def writable_centre(session, centre_id: int | None, posted_code: str | None) -> Centre | None:
+    """The centre a manager applies for: their own only, and only from a form made for
+    it (a forged or stale form for another centre gets None)."""
+    if not centre_id:
+        return None
+    centre = session.get(Centre, centre_id)
+    if centre is None or (posted_code is not None and posted_code != centre.code):
+        return None
+    return centre
+
+
+def posted_choices(session, call: Call, form) -> tuple[list[int], list[bool]]:
+    """A refused post's ranking and ticks, to show them again as typed."""
+    ranking, _problems = expression.parse_ranking(form, [c.id for c in cluster_rows(session)])
+    accepted = [form.get(f"declaration_{i}") in ("1", "on", "yes") for i in range(len(call.declaration_list()))]
+    return ranking, accepted
+
+
+OVERVIEW_PAGE = 50
+
+
+def applications_page(session, call: Call, centre: Centre | None, *, may_overview: bool, manager: bool,
+                      ranking: list[int] | None = None, accepted: list[bool] | None = None, page: int = 1) -> dict:
+    """What the expression-of-interest page shows: a centre's application (its own for a
+    manager), or for the help desk and the Admin the call's applications, 50 a page.
+    Refused (403) for anyone else without a centre."""
+    clusters = cluster_rows(session)
+    by_id = {c.id: c for c in clusters}
+    context: dict = {"call": call, "centre": centre, "clusters": clusters, "calls": calls_newest_first(session)}
+    if call is None:
+        return context
+    phase = phase_of(call)
+    context.update(phase=phase, declarations=call.declaration_list())
+    if centre is None:
+        if not may_overview:
+            raise Refused(gettext("Access denied"), status=403)  # e.g. a manager account not linked to a centre
+        page = max(page, 1)
+        rows = session.execute(
+            select(Centre.id, Centre.code, Centre.name, Application.status, Application.submitted_at,
+                   Application.random_number)
+            .join(Centre, Centre.id == Application.centre_id)
+            .where(Application.call_id == call.id).order_by(Centre.code)
+            .limit(OVERVIEW_PAGE).offset((page - 1) * OVERVIEW_PAGE)
+        ).all()
+        total = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id))
+        context.update(overview=rows, total=total, page=page,
+                       pages=max((total + OVERVIEW_PAGE - 1) // OVERVIEW_PAGE, 1))
+        return context
+    app = application_for(session, call.id, centre.id)
+    saved = [choice.cluster_id for choice in app.choices] if app else []
+    if ranking is None or (app and app.is_final) or phase is not Phase.open:
+        ranking = saved  # a refused post never shows as if it were the stored application
+    if accepted is None:
+        accepted = [bool(app and app.declarations_accepted)] * len(context["declarations"])
+    context.update(
+        app=app, chosen=[by_id[cid] for cid in ranking if cid in by_id],
+        available=[c for c in clusters if c.id not in set(ranking)], accepted=accepted,
+        editable=manager and phase is Phase.open and not (app and app.is_final),
+        submitted_local=utc_to_local(app.submitted_at) if app and app.submitted_at else None,
+        saved_local=utc_to_local(app.saved_at) if app and app.saved_at else None,
+        allocations=allocations_of(session, call.id, centre.id) if call.lottery_run_at else [],
+        finals=session.scalar(select(func.count(Application.id)).where(
+            Application.call_id == call.id, Application.status == ApplicationStatus.final))
+        if call.lottery_run_at else 0,
+        dirty=ranking != saved,
+    )
+    return context
 
 
 # --- the lottery (K-9, lottery.md steps 3-5) ----------------------------------------------

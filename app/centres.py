@@ -13,31 +13,147 @@ import logging
 import os
 import uuid
 from pathlib import Path
+from typing import Any, NoReturn
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import access, audit
+from app.errors import Refused
 from app.clock import local_now
 from app.rules import centres as rules
-from models.centres import Centre, StaffMember, StaffSubmission, TeacherCouncilMinutes, TrainingPeriod
+from models.centres import (Centre, EvaluationResult, Room, StaffMember, StaffRole, StaffSubmission,
+                            TeacherCouncilMinutes, TrainingPeriod, Workstation)
 from models.mixins import utcnow
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 
 
-class CentresError(Exception):
-    """A refusal with a message for the user (already translated)."""
-
-
 def centre_by_code(session: Session, code: str | None) -> Centre | None:
     """The centre an Admin names by its code in a form (no 10,000-row selects)."""
     code = (code or "").strip()
     return session.scalars(select(Centre).where(Centre.code == code)).first() if code else None
+
+
+# --- the Admin's and the manager's forms (FAB's add/edit/delete hooks call these) -------------
+# FAB has already copied the form into the row; a refusal rolls the session back so that
+# nothing half-applied is flushed later in the request. FAB commits when nothing refuses.
+
+
+def refuse(session: Session, message: Any, **params: Any) -> NoReturn:
+    session.rollback()
+    raise Refused(message, **params)
+
+
+def centre_from_form(session: Session, code: str | None) -> Centre | None:
+    """The centre of the Admin's typed code (form field `centre_code`); None when the
+    form has no such field (a manager's: the centre is their own)."""
+    if code is None:
+        return None
+    with session.no_autoflush:
+        centre = centre_by_code(session, code)
+    if centre is None:
+        refuse(session, _l("No centre has the code %(code)s."), code=code.strip())
+    return centre
+
+
+def room_from_form(session: Session, centre_code: str | None, room_code: str | None) -> Room | None:
+    """The room the Admin names by centre code and room code (None: a manager's form)."""
+    centre = centre_from_form(session, centre_code)
+    if centre is None:
+        return None
+    code = (room_code or "").strip()
+    with session.no_autoflush:
+        room = session.scalars(select(Room).where(Room.centre_id == centre.id, Room.code == code)).first()
+    if room is None:
+        refuse(session, _l("Centre %(centre)s has no room %(room)s."), centre=centre.code, room=code)
+    return room
+
+
+def check_training_period(session: Session, period: TrainingPeriod) -> None:
+    """K-2, K-3: a period's dates and its staff window are consistent."""
+    if period.starts_on and period.ends_on and period.ends_on < period.starts_on:
+        refuse(session, _l("The period cannot end before it starts."))
+    if (period.staff_opens_at is None) != (period.staff_closes_at is None):
+        refuse(session, _l("Give both ends of the staff window, or neither."))
+    if period.staff_opens_at and period.staff_closes_at and period.staff_closes_at <= period.staff_opens_at:
+        refuse(session, _l("The staff window must close after it opens."))
+
+
+def check_room(session: Session, room: Room) -> None:
+    """K-1: only a room with a positive evaluation can be certified."""
+    if room.certified and room.evaluation_result is not EvaluationResult.positive:
+        refuse(session, _l("Only a room with a positive evaluation can be certified (K-1)."))
+
+
+def check_workstation_change(session: Session, workstation: Workstation, *, by_admin: bool) -> None:
+    """K-1: a certified workstation is the Admin's (the manager's form has no `certified`
+    field, so this is the stored value)."""
+    if not by_admin and workstation.certified:
+        refuse(session, _l("A certified workstation can be changed only by the Admin (K-1)."))
+
+
+def check_workstation_delete(workstation: Workstation, *, by_admin: bool) -> None:
+    if not by_admin and workstation.certified:
+        raise Refused(_l("A certified workstation can be removed only by the Admin (K-1)."))
+
+
+# --- K-2: staff members ------------------------------------------------------------------------
+IDENTITY_FIELDS = ("last_name", "first_name", "afm", "teacher_registry_no")
+TEXT_FIELDS = ("last_name", "first_name", "father_name", "afm", "teacher_registry_no", "specialty", "email", "phone")
+
+
+def prepare_staff_member(member: StaffMember, *, role: StaffRole, centre: Centre | None) -> bool:
+    """Tidy a member the form has filled in, move them to the Admin's typed centre and
+    say whether who they are changed (read before any query autoflushes the history)."""
+    for name in TEXT_FIELDS:
+        value = getattr(member, name)
+        if isinstance(value, str):
+            setattr(member, name, value.strip() or None)
+    state = inspect(member)
+    if not state.has_identity:
+        member.role = role
+        if centre is not None:
+            member.centre = centre
+        return True
+    if centre is not None and centre.id != member.centre_id:
+        member.centre = centre
+    return any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS + ("centre",))
+
+
+def check_staff_write(session: Session, member: StaffMember, *, identity_changed: bool) -> None:
+    """K-2: the staff list changes only while its window is open and before the final
+    submission. K-3: a confirmation was about the person as they were."""
+    centre_id = member.centre.id if member.centre is not None else member.centre_id
+    reason = staff_lock_reason(session, centre_id)
+    if reason:
+        refuse(session, reason)
+    if identity_changed and inspect(member).has_identity:
+        member.confirmed_minutes_id = None
+        member.confirmed_at = None
+
+
+def check_staff_delete(session: Session, member: StaffMember) -> None:
+    reason = staff_lock_reason(session, member.centre_id)
+    if reason:
+        raise Refused(reason)
+
+
+def staff_identifier_taken(session: Session, centre_id: int | None, field: str, value: str | None,
+                           member_id: int | None = None) -> bool:
+    """K-2: an Α.Φ.Μ. or Α.Μ. appears once among the staff of one centre."""
+    value = (value or "").strip()
+    if not value or centre_id is None:
+        return False
+    stmt = select(StaffMember.id).where(StaffMember.centre_id == centre_id, getattr(StaffMember, field) == value)
+    if member_id is not None:
+        stmt = stmt.where(StaffMember.id != member_id)
+    return session.execute(stmt).first() is not None
 
 
 # --- time and windows ----------------------------------------------------------------------
@@ -95,7 +211,7 @@ def staff_lock_reason(session: Session, centre_id: int | None, now: dt.datetime 
 def ensure_staff_writable(session: Session, centre_id: int | None) -> None:
     reason = staff_lock_reason(session, centre_id)
     if reason:
-        raise CentresError(reason)
+        raise Refused(reason)
 
 
 # --- K-3: per-member confirmation --------------------------------------------------------------
@@ -117,8 +233,8 @@ def save_confirmations(session: Session, members: list[StaffMember], confirmed_i
         if member.id in confirmed_ids:
             if minutes is None:
                 session.rollback()
-                raise CentresError(gettext("Upload the teacher-council minutes of %(period)s first.",
-                                           period=period.code))
+                raise Refused(_l("Upload the teacher-council minutes of %(period)s first."),
+                                           period=period.code)
             if member.confirmed_minutes_id != minutes.id:
                 member.confirmed_minutes_id, member.confirmed_at = minutes.id, utcnow()
                 changed["confirmed"].append(member.id)
@@ -130,7 +246,41 @@ def save_confirmations(session: Session, members: list[StaffMember], confirmed_i
     session.commit()
 
 
+def confirm_members(session: Session, centre_id: int, confirmed_ids: set[int]) -> None:
+    """K-3 for the manager's own centre: every member of it (in the row scope) is saved
+    as ticked or not; an id outside it is refused as not found."""
+    own = list(session.scalars(select(StaffMember).where(access.row_clause(StaffMember),
+                                                         StaffMember.centre_id == centre_id)))
+    if not confirmed_ids <= {m.id for m in own}:
+        raise Refused(_l("Record not found."), status=403)  # a member of another centre (or none at all)
+    save_confirmations(session, own, confirmed_ids)
+
+
 # --- K-2, K-3: staff final submission ------------------------------------------------------------
+
+
+def staff_final_page(session: Session, centre_id: int) -> dict[str, Any]:
+    """What the «Οριστική υποβολή» page shows for the manager's centre."""
+    period = current_staff_period(session)
+    members = session.scalars(
+        select(StaffMember).where(access.row_clause(StaffMember), StaffMember.centre_id == centre_id)
+        .order_by(StaffMember.role, StaffMember.last_name, StaffMember.first_name)).all()
+    return {
+        "centre": session.get(Centre, centre_id),
+        "period": period,
+        "members": members,
+        "check": submission_check(session, centre_id, period),
+        "minutes": current_minutes(session, centre_id, period.id) if period else None,
+        "submission": latest_submission(session, centre_id, period.id) if period else None,
+    }
+
+
+def submit_current_staff(session: Session, centre_id: int, user_id: int | None) -> StaffSubmission:
+    """The final submission for the period whose staff window is open now."""
+    period = current_staff_period(session)
+    if period is None:
+        raise Refused(_l("No training period has an open staff window."))
+    return submit_staff(session, centre_id, period, user_id)
 
 
 def submission_check(session: Session, centre_id: int, period: TrainingPeriod | None,
@@ -156,17 +306,17 @@ def submit_staff(session: Session, centre_id: int, period: TrainingPeriod, user_
     submit (double click, second tab) meets the unique (centre, period, attempt)."""
     check = submission_check(session, centre_id, period)
     if check.already_final:
-        raise CentresError(gettext("The staff changes for %(period)s have already been finally submitted.",
-                                   period=period.code))
+        raise Refused(_l("The staff changes for %(period)s have already been finally submitted."),
+                                   period=period.code)
     if not check.window_open:
-        raise CentresError(gettext("The staff window of %(period)s is closed.", period=period.code))
+        raise Refused(_l("The staff window of %(period)s is closed."), period=period.code)
     if check.minutes_id is None:
-        raise CentresError(gettext("No teacher-council minutes have been uploaded for %(period)s.", period=period.code))
+        raise Refused(_l("No teacher-council minutes have been uploaded for %(period)s."), period=period.code)
     if check.unconfirmed:
-        raise CentresError(gettext("These members are not confirmed in the minutes of %(period)s: %(names)s.",
-                                   period=period.code, names=", ".join(check.unconfirmed)))
+        raise Refused(_l("These members are not confirmed in the minutes of %(period)s: %(names)s."),
+                                   period=period.code, names=", ".join(check.unconfirmed))
     if check.staff_count == 0:
-        raise CentresError(gettext("The staff list is empty."))
+        raise Refused(_l("The staff list is empty."))
     members = session.scalars(select(StaffMember).where(StaffMember.centre_id == centre_id)
                               .order_by(StaffMember.role, StaffMember.last_name, StaffMember.first_name)).all()
     snapshot = [{"id": m.id, "role": m.role.value, "last_name": m.last_name, "first_name": m.first_name,
@@ -186,8 +336,8 @@ def submit_staff(session: Session, centre_id: int, period: TrainingPeriod, user_
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise CentresError(gettext("The staff changes for %(period)s have already been finally submitted.",
-                                   period=period.code)) from None
+        raise Refused(_l("The staff changes for %(period)s have already been finally submitted."),
+                                   period=period.code) from None
     return submission
 
 
@@ -195,9 +345,9 @@ def reopen_submission(session: Session, submission: StaffSubmission, reason: str
     """Admin: make a final staff submission editable again, with the reason recorded."""
     reason = (reason or "").strip()
     if not reason:
-        raise CentresError(gettext("Give the reason for reopening."))
+        raise Refused(_l("Give the reason for reopening."))
     if not submission.is_final:
-        raise CentresError(gettext("This submission has already been reopened."))
+        raise Refused(_l("This submission has already been reopened."))
     submission.reopened_at = utcnow()
     submission.reopened_by_id = user_id
     submission.reopen_reason = reason
@@ -217,33 +367,57 @@ def minutes_path(minutes: TeacherCouncilMinutes) -> Path:
 
 
 def _validated_pdf(stream, max_bytes: int) -> tuple[int, int]:
-    """(size, page count) of an uploaded PDF, or CentresError with the reason."""
+    """(size, page count) of an uploaded PDF, or Refused with the reason."""
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
     if size == 0:
-        raise CentresError(gettext("The file is empty."))
+        raise Refused(_l("The file is empty."))
     if size > max_bytes:
-        raise CentresError(gettext("The file is larger than %(mb)s MB.", mb=f"{max_bytes / 1048576:g}"))
+        raise Refused(_l("The file is larger than %(mb)s MB."), mb=f"{max_bytes / 1048576:g}")
     stream.seek(0)
     if not rules.looks_like_pdf(stream.read(8)):
-        raise CentresError(gettext("The file is not a PDF document."))
+        raise Refused(_l("The file is not a PDF document."))
     stream.seek(0)
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(stream)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise CentresError(gettext("Password-protected PDF files are not accepted."))
+            raise Refused(_l("Password-protected PDF files are not accepted."))
         pages = len(reader.pages)
         reader.pages[0].extract_text()  # the first page must really parse
-    except CentresError:
+    except Refused:
         raise
     except Exception as exc:  # pypdf raises many kinds on broken files
         log.info("rejected broken PDF: %r", exc)
-        raise CentresError(gettext("The PDF file is damaged or cannot be read.")) from None
+        raise Refused(_l("The PDF file is damaged or cannot be read.")) from None
     if pages < 1:
-        raise CentresError(gettext("The PDF file has no pages."))
+        raise Refused(_l("The PDF file has no pages."))
     return size, pages
+
+
+def minutes_page(session: Session, centre_id: int | None) -> dict[str, Any]:
+    """The upload form above the minutes list: a manager's open periods with their
+    current file, and the size limit."""
+    periods = minutes_periods(session) if centre_id else []
+    return {
+        "upload_periods": periods,
+        "current_minutes": [(period, current_minutes(session, centre_id, period.id)) for period in periods
+                            if centre_id],
+        "max_mb": f"{current_app.config.get('MINUTES_MAX_BYTES', 10485760) / 1048576:g}",
+    }
+
+
+def upload_minutes(session: Session, *, centre_id: int, period_id: int | None, stream: Any,
+                   filename: str | None, user_id: int | None) -> TeacherCouncilMinutes:
+    """K-3: the manager's upload of the minutes of one period (see store_minutes)."""
+    period = session.get(TrainingPeriod, period_id or 0)
+    if period is None:
+        raise Refused(_l("Choose the training period."))
+    if stream is None or not filename:
+        raise Refused(_l("Choose the PDF file of the minutes."))
+    return store_minutes(session, centre_id=centre_id, period=period, stream=stream, filename=filename,
+                         user_id=user_id)
 
 
 def store_minutes(session: Session, *, centre_id: int, period: TrainingPeriod, stream, filename: str | None,
@@ -251,7 +425,7 @@ def store_minutes(session: Session, *, centre_id: int, period: TrainingPeriod, s
     """Validate and keep an uploaded minutes PDF as the new current version for the
     centre and period; the earlier version stays, marked superseded."""
     if not rules.minutes_upload_open(period.minutes_deadline, now or local_now()):
-        raise CentresError(gettext("The minutes of %(period)s can no longer be uploaded.", period=period.code))
+        raise Refused(_l("The minutes of %(period)s can no longer be uploaded."), period=period.code)
     max_bytes = int(current_app.config.get("MINUTES_MAX_BYTES", 10 * 1024 * 1024))
     size, pages = _validated_pdf(stream, max_bytes)
     folder = upload_folder()
@@ -287,7 +461,7 @@ def store_minutes(session: Session, *, centre_id: int, period: TrainingPeriod, s
     except IntegrityError:
         session.rollback()
         target.unlink(missing_ok=True)
-        raise CentresError(gettext("Another upload of these minutes happened at the same time; try again.")) from None
+        raise Refused(_l("Another upload of these minutes happened at the same time; try again.")) from None
     except Exception:
         session.rollback()
         target.unlink(missing_ok=True)

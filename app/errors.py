@@ -3,6 +3,10 @@ one handler (app.hardening) maps it to the message and status a person sees. Mes
 lazy Greek-translatable strings without rule ids; the rule id belongs in the code comment."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
 
 class Refused(Exception):
     """A request the rules refuse. `message` is what the user reads (translatable, with
@@ -10,7 +14,7 @@ class Refused(Exception):
     when it reaches the web layer unhandled (400 bad input, 403 not allowed, 404 not
     found or not yours, 409 conflict with the current state)."""
 
-    def __init__(self, message, *, field: str | None = None, status: int = 400, **params):
+    def __init__(self, message: Any, *, field: str | None = None, status: int = 400, **params: Any) -> None:
         self.message = message
         self.params = params
         self.field = field
@@ -20,3 +24,19 @@ class Refused(Exception):
     def text(self) -> str:
         text = str(self.message)
         return text % self.params if self.params else text
+
+
+class _Session(Protocol):
+    def rollback(self) -> None: ...
+
+
+@contextmanager
+def rollback_on_refusal(session: _Session) -> Iterator[None]:
+    """Roll the unit of work back when the block refuses: FAB has already copied a form
+    into its row before the pre_* hooks run, and nothing half-applied may be flushed
+    later in the request."""
+    try:
+        yield
+    except Refused:
+        session.rollback()
+        raise

@@ -7,9 +7,10 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields around an upload
 
 
 def _secret_key(instance: Path) -> str:
@@ -56,9 +57,25 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=False, security_manager_class=BackofficeSecurityManager)
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+        _limit_request_bodies(app, appbuilder)
     hardening.install(app)
     register_cli(app)
     from app import jobs
 
     jobs.init_app(app)
     return app
+
+
+def _limit_request_bodies(app: Flask, appbuilder) -> None:
+    """Uploads the views declare (`body_limits = {method: config key of the largest
+    file}`) are refused from their Content-Length, before anything reads the body: this
+    runs first among the before-request hooks (CSRFProtect reads the form in its own)."""
+    limits = {f"{view.endpoint}.{method}": key
+              for view in appbuilder.baseviews for method, key in (getattr(view, "body_limits", None) or {}).items()}
+
+    def limit() -> None:
+        key = limits.get(request.endpoint or "")
+        if key is not None:
+            request.max_content_length = int(app.config[key]) + FORM_OVERHEAD
+
+    app.before_request_funcs.setdefault(None, []).insert(0, limit)

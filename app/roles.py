@@ -14,6 +14,7 @@ ROLES = (ADMIN, HELPDESK, CENTRE_MANAGER, COMMITTEE, EVALUATOR, GRADER)
 READ = frozenset({"can_list", "can_show", "can_export"})
 WRITE = frozenset({"can_add", "can_edit", "can_delete"})
 CRUD = READ | WRITE
+API_READ = frozenset({"can_get", "can_info"})  # a REST API's read methods
 # K-11: the help desk reads everything and changes nothing.
 HELPDESK_PERMISSIONS = READ
 
@@ -39,19 +40,19 @@ def grants_for(appbuilder) -> dict[str, set[tuple[str, str]]]:
 
     Admin receives every permission that exists. Menu entries follow the views: a role
     sees a menu item iff it may list that view, and a category iff it sees an item in it.
+    A view takes part by declaring `role_permissions` (views.base, views.api): read from
+    the registered instances, so this layer never imports the views.
     """
-    from views.api import API_READ, ScopedModelRestApi
-    from views.base import BackofficeModelView, BackofficeView
-
     grants: dict[str, set[tuple[str, str]]] = {role: set(SELF_SERVICE) for role in ROLES if role != ADMIN}
     grants[HELPDESK] |= HELPDESK_SECURITY
     for view in appbuilder.baseviews:
-        if not isinstance(view, (BackofficeModelView, BackofficeView, ScopedModelRestApi)):
-            continue
+        declared = getattr(view, "role_permissions", None)
+        if declared is None:
+            continue  # FAB's own views and public pages
         name = view.class_permission_name
         existing = set(view.base_permissions or ())
-        declared = dict(view.role_permissions)
-        if view.helpdesk_reads:
+        declared = dict(declared)
+        if getattr(view, "helpdesk_reads", False):
             declared.setdefault(HELPDESK, set())
             declared[HELPDESK] = set(declared[HELPDESK]) | ((HELPDESK_PERMISSIONS | API_READ) & existing)
         for role, perms in declared.items():

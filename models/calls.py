@@ -28,9 +28,6 @@ from models.reference import Cluster, Prefecture, Region
 from models.centres import TrainingPeriod  # issue #3 owns the training period
 
 
-CATEGORIES = ("IIa", "IIb")  # ΙΙa: per prefecture, ΙΙb: per region (Latin letters, lottery.md)
-
-
 class Call(Audited, Timestamped, Model):
     """A call for expressions of interest (K-4). `code` is fixed at creation: the
     lottery tickets and the sealed secret depend on it."""

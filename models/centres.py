@@ -1,10 +1,11 @@
 """Training support centres (ΚΣΕ): rooms and workstations (K-1), staff (K-2), teacher-council
-minutes and the staff final submission (K-3), password-reset tokens (K-10)."""
+minutes and the staff final submission (K-3)."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import json
+from typing import NamedTuple
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
@@ -111,10 +112,16 @@ class RoomKind(LabelledEnum):
         return {RoomKind.room: _l("Room"), RoomKind.lab: _l("Laboratory")}
 
 
-def _url(endpoint: str, **values) -> str:
-    from flask import url_for
+class WorkstationCount(NamedTuple):
+    """A room's count of certified or uncertified workstations; the view renders it as
+    a link to those workstations (K-1 drill-down)."""
 
-    return url_for(endpoint, **values)
+    room_id: int
+    certified: bool
+    count: int
+
+    def __str__(self) -> str:
+        return str(self.count)
 
 
 class Room(Audited, CentreOwned, Timestamped, Model):
@@ -142,18 +149,11 @@ class Room(Audited, CentreOwned, Timestamped, Model):
     evaluated_on: Mapped[dt.date | None] = mapped_column(Date)
     evaluation_notes: Mapped[str | None] = mapped_column(Text)
 
-    def _workstations_link(self, certified: bool) -> Markup:
-        """The count, linking to the list of those workstations (K-1 drill-down)."""
-        count = self.certified_workstations if certified else self.uncertified_workstations
-        flt = {"_flt_0_room_id": self.id, ("_flt_0_certified" if certified else "_flt_1_certified"): "y"}
-        css = "ws-certified" if certified else "ws-uncertified"
-        return Markup('<a class="{}" href="{}">{}</a>').format(css, _url("WorkstationView.list", **flt), count)
+    def certified_link(self) -> WorkstationCount:
+        return WorkstationCount(self.id, True, self.certified_workstations)
 
-    def certified_link(self) -> Markup:
-        return self._workstations_link(True)
-
-    def uncertified_link(self) -> Markup:
-        return self._workstations_link(False)
+    def uncertified_link(self) -> WorkstationCount:
+        return WorkstationCount(self.id, False, self.uncertified_workstations)
 
     def __repr__(self) -> str:
         return f"{self.centre.code if self.centre else self.centre_id} {self.code} {self.name}"
@@ -245,10 +245,9 @@ class TeacherCouncilMinutes(Audited, CentreOwned, Model):
     def is_current(self) -> bool:
         return self.superseded_at is None
 
-    def file_link(self) -> Markup:
-        """Download through the row-checked endpoint, never a static path."""
-        return Markup('<a class="minutes-file" href="{}">{}</a>').format(
-            _url("MinutesView.file", pk=self.id), self.original_name)
+    def file_link(self) -> TeacherCouncilMinutes:
+        """The list's file column: the view links the row to its row-checked download."""
+        return self
 
     def __repr__(self) -> str:
         return f"{self.original_name} (v{self.version})"
@@ -336,22 +335,3 @@ class StaffSubmission(Audited, CentreOwned, Model):
 
     def __repr__(self) -> str:
         return f"{self.centre.code if self.centre else self.centre_id} {self.training_period.code if self.training_period else ''} #{self.attempt}"
-
-
-# --- K-10: credential recovery -----------------------------------------------------------
-
-
-class PasswordResetToken(Audited, Model):
-    """A single-use, expiring password-reset link. Only the SHA-256 of the token is
-    stored; the token itself exists only in the e-mail."""
-
-    __tablename__ = "password_reset_token"
-    __audit_secret__ = frozenset({"token_hash"})
-    __table_args__ = (UniqueConstraint("token_hash", name="uq_password_reset_token_hash"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    requested_ip: Mapped[str | None] = mapped_column(String(45))

@@ -9,11 +9,9 @@ from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import access
-from app.roles import CENTRE_MANAGER, COMMITTEE, EVALUATOR
+from app.roles import API_READ, CENTRE_MANAGER, COMMITTEE, EVALUATOR
 from models.centres import Centre
 from models.evaluators import Evaluator
-
-API_READ = frozenset({"can_get", "can_info"})
 
 
 class ScopedModelRestApi(ModelRestApi):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
+from flask import Response, abort, current_app, request, stream_with_context
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_babel import LazyString, gettext, lazy_gettext as _l
+from flask_babel import LazyString, gettext
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
@@ -160,11 +160,3 @@ class BackofficeModelView(ModelView):
 
 class ReadOnlyModelView(BackofficeModelView):
     base_permissions = ["can_list", "can_show", "can_export"]
-
-
-def flash_and_back(message, category="warning"):
-    flash(message, category)
-    return redirect(request.referrer or "/")
-
-
-EXPORT_LABEL = _l("Export CSV")

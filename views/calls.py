@@ -13,15 +13,15 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import func, inspect, select
 
 from app import access, calls as service, jobs
 from app.errors import Refused
 from models.jobs import JobState
 from app.csv_export import stream_rows
 from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK, READ
-from app.rules.expression import Phase, check_call_edit, parse_ranking
-from models.calls import AnnexACell, Application, ApplicationStatus, Call
+from app.errors import Refused
+from app.rules.expression import Phase
+from models.calls import Application, ApplicationStatus, Call
 from models.centres import Centre
 from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
 
@@ -112,63 +112,25 @@ class CallView(BackofficeModelView):
 
     def pre_add(self, item):
         super().pre_add(item)
-        total = len(service.cluster_rows(self.datamodel.session))
-        problems = check_call_edit(set(), Phase.upcoming, False, clusters_total=total,
-                                   required_clusters=item.required_clusters or 0, closes_at=item.closes_at,
-                                   now=service.local_now())
-        if item.opens_at and item.closes_at and item.closes_at <= item.opens_at:
-            raise ValueError(gettext("The call must close after it opens."))
-        if problems:
-            raise ValueError(gettext(problems[0].message, **problems[0].params))
+        service.check_new_call(self.datamodel.session, item)
 
     def pre_update(self, item):
         super().pre_update(item)
-        state = inspect(item)
-        changed = {attr.key for attr in state.mapper.column_attrs
-                   if state.attrs[attr.key].history.has_changes()
-                   and state.attrs[attr.key].history.deleted != state.attrs[attr.key].history.added}
-        period = state.attrs["training_period"].history  # the form sets the relationship, not the column
-        if period.has_changes() and [p.id for p in period.deleted if p] != [p.id for p in period.added if p]:
-            changed.add("training_period_id")
-
-        def before(key):
-            history = state.attrs[key].history
-            return history.deleted[0] if history.deleted else getattr(item, key)
-
-        phase_before = service.expression.phase(before("opens_at"), before("closes_at"), service.local_now())
-        problems = check_call_edit(changed - {"updated_at"}, phase_before, before("lottery_run_at") is not None,
-                                   clusters_total=len(service.cluster_rows(self.datamodel.session)),
-                                   required_clusters=item.required_clusters or 0, closes_at=item.closes_at,
-                                   now=service.local_now())
-        if item.closes_at <= item.opens_at:
-            problems = [service.Problem("The call must close after it opens.")] + problems
-        if problems:
-            self.datamodel.session.rollback()
-            raise ValueError("; ".join(gettext(p.message, **p.params) for p in problems))
+        service.check_call_change(self.datamodel.session, item)
 
     def pre_delete(self, item):
         super().pre_delete(item)
-        session = self.datamodel.session
-        if item.lottery_run_at or session.scalar(select(func.count(Application.id)).where(Application.call_id == item.id)):
-            raise ValueError(gettext("A call with applications cannot be deleted."))
+        service.check_call_delete(self.datamodel.session, item)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         item = self._scoped_get(pk)
         widgets = self._show(pk)
-        session = self.datamodel.session
-        phase = service.phase_of(item)
-        counts = dict(session.execute(
-            select(Application.status, func.count(Application.id)).where(Application.call_id == item.id)
-            .group_by(Application.status)).all())
+        page = service.call_page(self.datamodel.session, item)
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
-            call=item, phase=phase, phase_label=PHASE_LABELS[phase], now=service.local_now(),
-            finals=counts.get(ApplicationStatus.final, 0), drafts=counts.get(ApplicationStatus.draft, 0),
-            cells=session.scalar(select(func.count(AnnexACell.id)).where(AnnexACell.call_id == item.id)),
-            is_admin=ADMIN in access.role_names(),
-        )
+            call=item, phase_label=PHASE_LABELS[page["phase"]], is_admin=ADMIN in access.role_names(), **page)
 
     @expose("/bundle/<int:pk>")
     @has_access
@@ -221,12 +183,7 @@ class AnnexAView(BackofficeView):
     role_permissions = {CENTRE_MANAGER: {"can_list", "can_export"}, HELPDESK: {"can_list", "can_export"}}
 
     def _call(self, call_id=None) -> Call:
-        session = current_app.appbuilder.session
-        call_id = call_id or request.args.get("call", type=int)
-        if call_id:
-            call = session.get(Call, call_id)
-        else:
-            call = session.scalar(select(Call).order_by(Call.opens_at.desc()).limit(1))
+        call = service.call_or_latest(current_app.appbuilder.session, call_id or request.args.get("call", type=int))
         if call is None:
             abort(404)
         return call
@@ -236,7 +193,7 @@ class AnnexAView(BackofficeView):
     @has_access
     def list(self):
         session = current_app.appbuilder.session
-        calls = list(session.scalars(select(Call).order_by(Call.opens_at.desc())))
+        calls = service.calls_newest_first(session)
         if not calls:
             return self.render_template("calls/annex_a.html", call=None, calls=[], table=None, can_import=False)
         call = self._call()
@@ -249,15 +206,8 @@ class AnnexAView(BackofficeView):
     @has_access
     def export(self):
         """CSV in the import format (plus names), so it imports back unchanged."""
-        from models.reference import Cluster, Prefecture, Region
-
-        session = current_app.appbuilder.session
         call = self._call()
-        names = {("cluster", c): n for c, n in session.execute(select(Cluster.code, Cluster.name_el))}
-        names.update({("IIa", c): n for c, n in session.execute(select(Prefecture.code, Prefecture.name_el))})
-        names.update({("IIb", c): n for c, n in session.execute(select(Region.code, Region.name_el))})
-        rows = ([cluster, category, area, n, names.get(("cluster", cluster), ""), names.get((category, area), "")]
-                for cluster, category, area, n in service.annex_cells(session, call.id))
+        rows = service.annex_export_rows(current_app.appbuilder.session, call)
         data = "".join(stream_rows(["cluster", "category", "area", "programmes", "cluster_name", "area_name"], rows))
         return download(data.encode("utf-8"), f"annex-a-{call.code}.csv", "text/csv; charset=utf-8")
 
@@ -283,7 +233,6 @@ class AnnexAView(BackofficeView):
             try:
                 count = service.import_annex_a(session, call, data)
             except service.CallsError as exc:
-                session.rollback()
                 errors = problems_text(exc)
             else:
                 flash(gettext("Annex A imported: %(count)s cells.", count=count), "success")
@@ -301,25 +250,11 @@ class ExpressionOfInterestView(BackofficeView):
     route_base = "/expression-of-interest"
     role_permissions = {CENTRE_MANAGER: {"can_list", "can_save", "can_submit"}, HELPDESK: {"can_list"}}
 
-    def _call(self, call_id, centre_id=None) -> Call:
-        session = current_app.appbuilder.session
-        if call_id:
-            call = session.get(Call, call_id)
-            if call is None:
-                abort(404)
-            return call
-        calls = list(session.scalars(select(Call).order_by(Call.opens_at.desc())))
-        if not calls:
-            return None
-        open_calls = [c for c in calls if service.phase_of(c) is Phase.open]
-        if open_calls:
-            return open_calls[0]
-        if centre_id:
-            own = session.scalar(select(Application.call_id).where(Application.centre_id == centre_id)
-                                 .order_by(Application.id.desc()).limit(1))
-            if own:
-                return session.get(Call, own)
-        return calls[0]
+    def _call(self, call_id, centre_id=None) -> Call | None:
+        call = service.call_for_centre(current_app.appbuilder.session, call_id, centre_id)
+        if call is None and call_id:
+            abort(404)
+        return call
 
     def _centre(self) -> Centre | None:
         """The centre shown: a manager's own; for the help desk/Admin the one asked for
@@ -327,68 +262,32 @@ class ExpressionOfInterestView(BackofficeView):
         session = current_app.appbuilder.session
         asked = request.args.get("centre", type=int)
         own = access.managed_centre_id()
-        if own:
-            if asked and asked != own:
-                abort(404)
-            return session.get(Centre, own)
-        if asked:
-            centre = session.get(Centre, asked)
-            if centre is None or not access.is_visible(centre, session):
+        if own and asked and asked != own:
+            abort(404)
+        if own or asked:
+            centre = service.centre_in_scope(session, own or asked)
+            if centre is None:
                 abort(404)
             return centre
         return None
 
     def _own_centre_for_write(self) -> Centre:
-        centre_id = access.managed_centre_id()
-        if not centre_id:
-            abort(403)  # only a centre manager applies, for their own centre
-        centre = current_app.appbuilder.session.get(Centre, centre_id)
-        posted = request.form.get("centre")
-        if posted is not None and posted != centre.code:  # a forged or stale form for another centre
-            abort(403)
+        centre = service.writable_centre(current_app.appbuilder.session, access.managed_centre_id(),
+                                         request.form.get("centre"))
+        if centre is None:
+            abort(403)  # only a centre manager applies, for their own centre, from a form made for it
         return centre
 
     def _page(self, call, centre, *, ranking=None, accepted=None, status=200):
-        session = current_app.appbuilder.session
-        clusters = service.cluster_rows(session)
-        by_id = {c.id: c for c in clusters}
-        context = {"call": call, "centre": centre, "clusters": clusters, "calls": list(
-            session.scalars(select(Call).order_by(Call.opens_at.desc())))}
-        if call is None:
-            return self.render_template("calls/eoi.html", **context)
-        phase = service.phase_of(call)
-        context.update(phase=phase, phase_label=PHASE_LABELS[phase], declarations=call.declaration_list())
-        if centre is None:  # help desk / Admin: the call's applications
-            if not {ADMIN, HELPDESK} & access.role_names():
-                abort(403)  # e.g. a manager account not linked to a centre sees no one's
-            page = max(request.args.get("page", 1, type=int), 1)
-            rows = session.execute(
-                select(Centre.id, Centre.code, Centre.name, Application.status, Application.submitted_at,
-                       Application.random_number)
-                .join(Centre, Centre.id == Application.centre_id)
-                .where(Application.call_id == call.id).order_by(Centre.code).limit(50).offset((page - 1) * 50)
-            ).all()
-            total = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id))
-            context.update(overview=rows, total=total, page=page, pages=max((total + 49) // 50, 1))
-            return self.render_template("calls/eoi.html", **context)
-        app = service.application_for(session, call.id, centre.id)
-        saved = [choice.cluster_id for choice in app.choices] if app else []
-        if ranking is None or (app and app.is_final) or phase is not Phase.open:
-            ranking = saved  # a refused post never shows as if it were the stored application
-        chosen = [by_id[cid] for cid in ranking if cid in by_id]
-        available = [c for c in clusters if c.id not in set(ranking)]
-        if accepted is None:
-            accepted = [bool(app and app.declarations_accepted)] * len(context["declarations"])
-        allocations = service.allocations_of(session, call.id, centre.id) if call.lottery_run_at else []
-        finals = session.scalar(select(func.count(Application.id)).where(
-            Application.call_id == call.id, Application.status == ApplicationStatus.final)) if call.lottery_run_at else 0
-        context.update(
-            app=app, chosen=chosen, available=available, accepted=accepted,
-            editable=bool(access.managed_centre_id()) and phase is Phase.open and not (app and app.is_final),
-            submitted_local=service.utc_to_local(app.submitted_at) if app and app.submitted_at else None,
-            saved_local=service.utc_to_local(app.saved_at) if app and app.saved_at else None,
-            allocations=allocations, finals=finals, dirty=ranking != saved,
-        )
+        try:
+            context = service.applications_page(
+                current_app.appbuilder.session, call, centre, ranking=ranking, accepted=accepted,
+                may_overview=bool({ADMIN, HELPDESK} & access.role_names()),
+                manager=bool(access.managed_centre_id()), page=request.args.get("page", 1, type=int))
+        except Refused as exc:
+            abort(exc.status)
+        if call is not None:
+            context["phase_label"] = PHASE_LABELS[context["phase"]]
         return self.render_template("calls/eoi.html", **context), status
 
     @expose("/")
@@ -409,11 +308,8 @@ class ExpressionOfInterestView(BackofficeView):
         try:
             service.save_choices(session, call, centre.id, request.form, request.form.get("version"))
         except service.CallsError as exc:
-            session.rollback()
             flash_problems(exc)
-            ranking, _problems = parse_ranking(request.form, [c.id for c in service.cluster_rows(session)])
-            accepted = [request.form.get(f"declaration_{i}") in ("1", "on", "yes")
-                        for i in range(len(call.declaration_list()))]
+            ranking, accepted = service.posted_choices(session, call, request.form)
             return self._page(call, centre, ranking=ranking, accepted=accepted, status=400)
         flash(gettext("Your choices have been saved. Check them and make the final submission."), "success")
         return redirect(url_for(".list", call_id=call.id), code=303)
@@ -433,7 +329,6 @@ class ExpressionOfInterestView(BackofficeView):
         try:
             app = service.final_submit(session, call, centre.id, request.form.get("version"))
         except service.CallsError as exc:
-            session.rollback()
             flash_problems(exc)
             return redirect(url_for(".list", call_id=call.id), code=303)
         flash(gettext("Final submission completed. Your random number is %(number)s. Form A2 is ready.",

@@ -1,41 +1,38 @@
 """Training support centres (ΚΣΕ) – menu «Διαχείριση πόρων ΚΣΕ»: rooms and workstations
 (K-1), coordinators and technical managers (K-2), teacher-council minutes and the staff
-final submission (K-3), credential recovery (K-10); the help desk reads all (K-11).
+final submission (K-3); the help desk reads all (K-11). Credential recovery (K-10) is
+views.account.
 
 Row restriction is app.access everywhere (BackofficeModelView for the CRUD views; the
-custom endpoints below call access.row_clause/is_visible themselves). The operations
-are in app.centres and app.recovery; these views only translate HTTP.
+custom endpoints load rows through its scoped lookups). The decisions and transactions
+are in app.centres; these views read the request, call it and render.
 """
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import BaseView, expose, has_access, permission_name
+from flask_appbuilder import expose, has_access, permission_name
 from flask_appbuilder.actions import action
-from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from sqlalchemy import inspect, select
-from wtforms import RadioField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
+from markupsafe import Markup
+from wtforms import StringField
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from app import access, recovery
+from app import access
 from app import centres as service
+from app.errors import Refused, rollback_on_refusal
 from app.roles import ADMIN, CENTRE_MANAGER, READ
-from app.security import REQUIRED, new_password_fields
-from app.rules.centres import teacher_registry_no_is_valid
-from app.rules.identifiers import afm_is_valid
+from app.security import REQUIRED
 from models.centres import (Centre, EvaluationResult, Room, RoomKind, StaffMember, StaffRole, StaffSubmission,
-                            TeacherCouncilMinutes, TrainingPeriod, Workstation)
-from views.base import BackofficeModelView, BackofficeView, Refused
+                            TeacherCouncilMinutes, TrainingPeriod, Workstation, WorkstationCount)
+from views.base import BackofficeModelView, BackofficeView
+from views.fields import LabelledEnumField, enum_label, valid_afm, valid_am, yes_no
 
 CATEGORY = "Centre resources"
 CATEGORY_LABEL = _l("Centre resources")
-
-YES_NO = {True: _l("Yes"), False: _l("No")}
 
 CENTRE_LABELS = {
     "code": _l("Centre code"),
@@ -116,31 +113,24 @@ LABELS = {
 }
 
 
-def _yes_no(value):
-    return YES_NO[bool(value)]
-
-
-def _label(enum_class):
-    """List/show formatter: FAB hands enums over as their value; show the label."""
-    return lambda value: enum_class(value).label if value is not None else ""
-
-
 def is_admin() -> bool:
     return ADMIN in access.role_names()
 
 
+def workstations_link(count: WorkstationCount) -> Markup:
+    """A room's workstation count, linking to the list of those workstations (K-1 drill-down)."""
+    flt = {"_flt_0_room_id": count.room_id, ("_flt_0_certified" if count.certified else "_flt_1_certified"): "y"}
+    css = "ws-certified" if count.certified else "ws-uncertified"
+    return Markup('<a class="{}" href="{}">{}</a>').format(css, url_for("WorkstationView.list", **flt), count.count)
+
+
+def minutes_file_link(minutes: TeacherCouncilMinutes) -> Markup:
+    """Download through the row-checked endpoint, never a static path."""
+    return Markup('<a class="minutes-file" href="{}">{}</a>').format(url_for("MinutesView.file", pk=minutes.id),
+                                                                     minutes.original_name)
 
 
 # --- shared view behaviour ----------------------------------------------------------------
-
-
-class LabelledEnumField(EnumField):
-    """FAB's EnumField shows `member.value`; this one shows the translated label."""
-
-    def __init__(self, enum_class, label=None, validators=None, **kwargs):
-        super().__init__(enum_class, list(enum_class.__members__), label=label, validators=validators, **kwargs)
-        self.choices = [(name, member.label) for name, member in enum_class.__members__.items()]
-
 
 
 class AdminColumnsMixin:
@@ -201,24 +191,16 @@ def _code_field(label, example):
 
 
 class CentreAreaView(BackofficeModelView):
-    """Refusals roll the session back, so a refused edit leaves nothing half-applied."""
+    """The area's CRUD views; the services refuse (and roll back) what the rules forbid."""
 
     label_columns = LABELS
 
-    def _refuse(self, message: str):
-        self.datamodel.session.rollback()
-        raise Refused(message)
-
-    def _centre_from_code(self) -> Centre | None:
-        """The Admin's typed centre code (form field `centre_code`), as a centre."""
-        code = request.form.get("centre_code")
-        if code is None:
+    def _typed_centre(self) -> Centre | None:
+        """The Admin's typed centre code (form field `centre_code`), as a centre; None
+        for everyone else (a manager's rows are their own centre's, app.access)."""
+        if not is_admin():
             return None
-        with self.datamodel.session.no_autoflush:
-            centre = service.centre_by_code(self.datamodel.session, code)
-        if centre is None:
-            self._refuse(gettext("No centre has the code %(code)s.", code=code.strip()))
-        return centre
+        return service.centre_from_form(self.datamodel.session, request.form.get("centre_code"))
 
     def prefill_form(self, form, pk):
         if "centre_code" in form:
@@ -227,18 +209,12 @@ class CentreAreaView(BackofficeModelView):
             form.centre_code.data = centre.code if centre else ""
 
     def pre_add(self, item):
-        try:
+        with rollback_on_refusal(self.datamodel.session):
             super().pre_add(item)
-        except Refused:
-            self.datamodel.session.rollback()
-            raise
 
     def pre_update(self, item):
-        try:
+        with rollback_on_refusal(self.datamodel.session):
             super().pre_update(item)
-        except Refused:
-            self.datamodel.session.rollback()
-            raise
 
 
 # --- centres and training periods ---------------------------------------------------------------
@@ -262,21 +238,13 @@ class TrainingPeriodView(CentreAreaView):
     }
     role_permissions = {CENTRE_MANAGER: READ}
 
-    def _check_dates(self, item):
-        if item.starts_on and item.ends_on and item.ends_on < item.starts_on:
-            self._refuse(gettext("The period cannot end before it starts."))
-        if (item.staff_opens_at is None) != (item.staff_closes_at is None):
-            self._refuse(gettext("Give both ends of the staff window, or neither."))
-        if item.staff_opens_at and item.staff_closes_at and item.staff_closes_at <= item.staff_opens_at:
-            self._refuse(gettext("The staff window must close after it opens."))
-
     def pre_add(self, item):
         super().pre_add(item)
-        self._check_dates(item)
+        service.check_training_period(self.datamodel.session, item)
 
     def pre_update(self, item):
         super().pre_update(item)
-        self._check_dates(item)
+        service.check_training_period(self.datamodel.session, item)
 
 
 # --- K-1: rooms and workstations -------------------------------------------------------------
@@ -308,21 +276,14 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     search_columns = ["inventory_code", "room_id", "certified", "cpu", "operating_system"]
     order_columns = ["inventory_code", "certified", "ram_gb", "disk_gb"]
     base_order = ("inventory_code", "asc")
-    formatters_columns = {"certified": _yes_no}
+    formatters_columns = {"certified": yes_no}
     label_columns = {**LABELS, "room.centre.code": _l("Centre code")}
     role_permissions = {CENTRE_MANAGER: READ | {"can_add", "can_edit"}}
 
-    def _room_from_codes(self, item):
-        centre = self._centre_from_code()
-        if centre is None:
-            return
-        code = (request.form.get("room_code") or "").strip()
-        with self.datamodel.session.no_autoflush:
-            room = self.datamodel.session.scalars(
-                select(Room).where(Room.centre_id == centre.id, Room.code == code)).first()
-        if room is None:
-            self._refuse(gettext("Centre %(centre)s has no room %(room)s.", centre=centre.code, room=code))
-        item.room = room
+    def _typed_room(self, item):
+        if is_admin():
+            item.room = service.room_from_form(self.datamodel.session, request.form.get("centre_code"),
+                                               request.form.get("room_code"))
 
     def prefill_form(self, form, pk):
         super().prefill_form(form, pk)
@@ -331,20 +292,17 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
             form.room_code.data = item.room.code if item and item.room else ""
 
     def pre_add(self, item):
-        self._room_from_codes(item)
+        self._typed_room(item)
         super().pre_add(item)
 
     def pre_update(self, item):
-        self._room_from_codes(item)
+        self._typed_room(item)
         super().pre_update(item)
-        # The manager's form has no `certified` field, so this is the stored value.
-        if not is_admin() and item.certified:
-            self._refuse(gettext("A certified workstation can be changed only by the Admin (K-1)."))
+        service.check_workstation_change(self.datamodel.session, item, by_admin=is_admin())
 
     def pre_delete(self, item):
         super().pre_delete(item)
-        if not is_admin() and item.certified:
-            raise Refused(gettext("A certified workstation can be removed only by the Admin (K-1)."))
+        service.check_workstation_delete(item, by_admin=is_admin())
 
 
 class RoomView(CentreAreaView):
@@ -365,8 +323,9 @@ class RoomView(CentreAreaView):
     search_columns = ["code", "name", "certified"]
     order_columns = ["code", "name", "capacity"]
     base_order = ("code", "asc")
-    formatters_columns = {"certified": _yes_no, "kind": _label(RoomKind),
-                          "evaluation_result": _label(EvaluationResult)}
+    formatters_columns = {"certified": yes_no, "kind": enum_label(RoomKind),
+                          "evaluation_result": enum_label(EvaluationResult),
+                          "certified_link": workstations_link, "uncertified_link": workstations_link}
     related_views = [WorkstationView]
     role_permissions = {CENTRE_MANAGER: READ}
     validators_columns = {"certified": [Optional()]}  # see WorkstationView
@@ -377,19 +336,15 @@ class RoomView(CentreAreaView):
                                                validators=[DataRequired(message=_l("This field is required."))]),
     }
 
-    def _check(self, item):
-        if item.certified and item.evaluation_result is not EvaluationResult.positive:
-            self._refuse(gettext("Only a room with a positive evaluation can be certified (K-1)."))
-
     def pre_add(self, item):
-        item.centre = self._centre_from_code()
+        item.centre = self._typed_centre()
         super().pre_add(item)
-        self._check(item)
+        service.check_room(self.datamodel.session, item)
 
     def pre_update(self, item):
-        item.centre = self._centre_from_code()
+        item.centre = self._typed_centre()
         super().pre_update(item)
-        self._check(item)
+        service.check_room(self.datamodel.session, item)
 
 
 # --- K-2: staff ----------------------------------------------------------------------------
@@ -403,39 +358,24 @@ def _form_centre_id(form) -> int | None:
 
 
 class UniqueInCentre:
-    """K-2: an Α.Φ.Μ. or Α.Μ. appears once among the staff of one centre."""
+    """K-2: an Α.Φ.Μ. or Α.Μ. appears once among the staff of one centre (the form says
+    so next to the field; the unique constraints refuse a race)."""
 
-    def __init__(self, column, message):
-        self.column = column
+    def __init__(self, field_name, message):
+        self.field_name = field_name
         self.message = message
 
     def __call__(self, form, field):
-        value = (field.data or "").strip()
-        centre_id = _form_centre_id(form)
-        if not value or centre_id is None:
-            return
-        stmt = select(StaffMember.id).where(StaffMember.centre_id == centre_id, self.column == value)
-        if getattr(form, "_id", None) is not None:
-            stmt = stmt.where(StaffMember.id != int(form._id))
-        if current_app.appbuilder.session.execute(stmt).first():
+        member_id = int(form._id) if getattr(form, "_id", None) is not None else None
+        if service.staff_identifier_taken(current_app.appbuilder.session, _form_centre_id(form), self.field_name,
+                                          field.data, member_id):
             raise ValidationError(str(self.message))
-
-
-def _valid_afm(form, field):
-    if field.data and not afm_is_valid(field.data.strip()):
-        raise ValidationError(gettext("Invalid tax number (Α.Φ.Μ.): nine digits with a valid check digit."))
-
-
-def _valid_am(form, field):
-    if field.data and not teacher_registry_no_is_valid(field.data.strip()):
-        raise ValidationError(gettext("Invalid teacher registry number (Α.Μ.): six digits."))
 
 
 class ReadOnlyAwareListWidget(ListWidget):
     """FAB's list without add/edit/delete buttons when `readonly` (K-2 lock)."""
 
     template = "backoffice/widgets/list.html"
-IDENTITY_FIELDS = ("last_name", "first_name", "afm", "teacher_registry_no")
 
 
 class StaffView(AdminColumnsMixin, CentreAreaView):
@@ -458,15 +398,15 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
     search_columns = ["last_name", "first_name", "afm", "teacher_registry_no", "specialty"]
     order_columns = ["last_name", "first_name", "afm"]
     base_order = ("last_name", "asc")
-    formatters_columns = {"role": _label(StaffRole), "confirmed_in": lambda v: v or "–"}
+    formatters_columns = {"role": enum_label(StaffRole), "confirmed_in": lambda v: v or "–"}
     list_widget = ReadOnlyAwareListWidget
     validators_columns = {
         "last_name": [DataRequired(message=REQUIRED)],
         "first_name": [DataRequired(message=REQUIRED)],
-        "afm": [DataRequired(message=REQUIRED), _valid_afm,
-                UniqueInCentre(StaffMember.afm, _l("A member of this centre already has this Α.Φ.Μ."))],
-        "teacher_registry_no": [Optional(), _valid_am,
-                                UniqueInCentre(StaffMember.teacher_registry_no,
+        "afm": [DataRequired(message=REQUIRED), valid_afm,
+                UniqueInCentre("afm", _l("A member of this centre already has this Α.Φ.Μ."))],
+        "teacher_registry_no": [Optional(), valid_am,
+                                UniqueInCentre("teacher_registry_no",
                                                _l("A member of this centre already has this Α.Μ."))],
         "email": [Optional(), Email(message=_l("Invalid e-mail address."))],
     }
@@ -478,49 +418,19 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
         self.base_filters = [access.ROW_SCOPE, ["role", FilterEqual, self.staff_role]]
         super().__init__(**kwargs)
 
-    @staticmethod
-    def _normalise(item):
-        for name in ("last_name", "first_name", "father_name", "afm", "teacher_registry_no", "specialty", "email",
-                     "phone"):
-            value = getattr(item, name)
-            if isinstance(value, str):
-                setattr(item, name, value.strip() or None)
-
-    def _writable(self, item):
-        centre_id = item.centre.id if item.centre is not None else item.centre_id
-        reason = service.staff_lock_reason(self.datamodel.session, centre_id)
-        if reason:
-            self._refuse(reason)
-
     def pre_add(self, item):
-        self._normalise(item)
-        item.role = self.staff_role
-        if is_admin():
-            item.centre = self._centre_from_code()
+        service.prepare_staff_member(item, role=self.staff_role, centre=self._typed_centre())
         super().pre_add(item)
-        self._writable(item)
+        service.check_staff_write(self.datamodel.session, item, identity_changed=True)
 
     def pre_update(self, item):
-        self._normalise(item)
-        # Read the history before any query autoflushes it away.
-        state = inspect(item)
-        if is_admin():
-            centre = self._centre_from_code()
-            if centre is not None and centre.id != item.centre_id:
-                item.centre = centre
-        identity_changed = any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS + ("centre",))
+        identity_changed = service.prepare_staff_member(item, role=self.staff_role, centre=self._typed_centre())
         super().pre_update(item)
-        self._writable(item)
-        if identity_changed:
-            # K-3: the confirmation was about the person as they were.
-            item.confirmed_minutes_id = None
-            item.confirmed_at = None
+        service.check_staff_write(self.datamodel.session, item, identity_changed=identity_changed)
 
     def pre_delete(self, item):
         super().pre_delete(item)
-        reason = service.staff_lock_reason(self.datamodel.session, item.centre_id)
-        if reason:
-            raise Refused(reason)
+        service.check_staff_delete(self.datamodel.session, item)
 
     def _get_list_widget(self, *args, **kwargs):
         reason = service.staff_lock_reason(self.datamodel.session, access.managed_centre_id())
@@ -551,6 +461,8 @@ class MinutesView(CentreAreaView):
     title = _l("Teacher-council minutes")
     route_base = "/minutes"
     list_template = "backoffice/minutes_list.html"
+    # Refused from Content-Length before anything reads the body (app.factory).
+    body_limits = {"upload": "MINUTES_MAX_BYTES"}
     base_permissions = ["can_list", "can_show", "can_export", "can_upload"]
     list_columns = ["centre", "training_period", "version", "file_link", "page_count", "uploaded_at", "uploaded_by",
                     "is_current"]
@@ -561,18 +473,12 @@ class MinutesView(CentreAreaView):
     search_columns = ["training_period", "original_name", "version"]
     order_columns = ["version", "uploaded_at"]
     base_order = ("uploaded_at", "desc")
-    formatters_columns = {"is_current": _yes_no}
+    formatters_columns = {"is_current": yes_no, "file_link": minutes_file_link}
     role_permissions = {CENTRE_MANAGER: READ | {"can_upload"}}
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:
-            centre_id = access.managed_centre_id()
-            session = self.datamodel.session
-            kwargs["upload_periods"] = service.minutes_periods(session) if centre_id else []
-            kwargs["current_minutes"] = [
-                (period, service.current_minutes(session, centre_id, period.id))
-                for period in kwargs["upload_periods"]]
-            kwargs["max_mb"] = f"{current_app.config.get('MINUTES_MAX_BYTES', 10485760) / 1048576:g}"
+            kwargs.update(service.minutes_page(self.datamodel.session, access.managed_centre_id()))
         return super().render_template(template, **kwargs)
 
     @expose("/upload/", methods=["POST"])
@@ -581,22 +487,17 @@ class MinutesView(CentreAreaView):
         centre_id = access.managed_centre_id()
         if centre_id is None:
             abort(403)  # only a centre manager uploads their centre's minutes
-        session = self.datamodel.session
-        period = session.get(TrainingPeriod, request.form.get("training_period", type=int) or 0)
         upload = request.files.get("file")
-        if period is None:
-            flash(gettext("Choose the training period."), "danger")
-        elif upload is None or not upload.filename:
-            flash(gettext("Choose the PDF file of the minutes."), "danger")
+        try:
+            minutes = service.upload_minutes(
+                self.datamodel.session, centre_id=centre_id, period_id=request.form.get("training_period", type=int),
+                stream=upload.stream if upload else None, filename=upload.filename if upload else None,
+                user_id=g.user.id)
+        except Refused as exc:
+            flash(str(exc), "danger")
         else:
-            try:
-                minutes = service.store_minutes(session, centre_id=centre_id, period=period, stream=upload.stream,
-                                                filename=upload.filename, user_id=g.user.id)
-            except service.CentresError as exc:
-                flash(str(exc), "danger")
-            else:
-                flash(gettext("The minutes of %(period)s were uploaded (version %(version)s).",
-                              period=period.code, version=minutes.version), "success")
+            flash(gettext("The minutes of %(period)s were uploaded (version %(version)s).",
+                          period=minutes.training_period.code, version=minutes.version), "success")
         return redirect(url_for(".list"))
 
     @expose("/file/<int:pk>")
@@ -632,7 +533,7 @@ class StaffSubmissionView(CentreAreaView):
     search_columns = ["training_period", "attempt"]
     order_columns = ["submitted_at", "attempt"]
     base_order = ("submitted_at", "desc")
-    formatters_columns = {"is_final": _yes_no}
+    formatters_columns = {"is_final": yes_no}
     role_permissions = {CENTRE_MANAGER: READ}
 
     @action("reopen", _l("Reopen"), icon="fa-unlock", multiple=False, single=True)
@@ -647,7 +548,7 @@ class StaffSubmissionView(CentreAreaView):
             try:
                 service.reopen_submission(self.datamodel.session, submission, request.form.get("reason", ""),
                                           g.user.id)
-            except service.CentresError as exc:
+            except Refused as exc:
                 flash(str(exc), "danger")
             else:
                 flash(gettext("The staff submission was reopened."), "success")
@@ -665,28 +566,11 @@ class StaffFinalSubmissionView(BackofficeView):
     default_view = "list"
     role_permissions = {CENTRE_MANAGER: {"can_list", "can_confirm", "can_submit"}}
 
-    def _context(self):
-        session = self.appbuilder.session
-        centre_id = access.managed_centre_id()
-        if centre_id is None:
-            return None
-        period = service.current_staff_period(session)
-        members = session.scalars(
-            select(StaffMember).where(access.row_clause(StaffMember), StaffMember.centre_id == centre_id)
-            .order_by(StaffMember.role, StaffMember.last_name, StaffMember.first_name)).all()
-        return {
-            "centre": session.get(Centre, centre_id),
-            "period": period,
-            "members": members,
-            "check": service.submission_check(session, centre_id, period),
-            "minutes": service.current_minutes(session, centre_id, period.id) if period else None,
-            "submission": service.latest_submission(session, centre_id, period.id) if period else None,
-        }
-
     @expose("/list/")
     @has_access
     def list(self):
-        context = self._context()
+        centre_id = access.managed_centre_id()
+        context = service.staff_final_page(self.appbuilder.session, centre_id) if centre_id is not None else None
         return self.render_template("backoffice/staff_final.html", context=context,
                                     title=gettext("Final submission of staff changes"))
 
@@ -696,18 +580,15 @@ class StaffFinalSubmissionView(BackofficeView):
         centre_id = access.managed_centre_id()
         if centre_id is None:
             abort(403)
-        session = self.appbuilder.session
         try:
             wanted = {int(v) for v in request.form.getlist("member")}
         except ValueError:
             abort(400)
-        own = session.scalars(select(StaffMember).where(access.row_clause(StaffMember),
-                                                        StaffMember.centre_id == centre_id)).all()
-        if not wanted <= {m.id for m in own}:
-            abort(403)  # a member of another centre (or none at all)
         try:
-            service.save_confirmations(session, own, wanted)
-        except service.CentresError as exc:
+            service.confirm_members(self.appbuilder.session, centre_id, wanted)
+        except Refused as exc:
+            if exc.status == 403:
+                abort(403)
             flash(str(exc), "danger")
         else:
             flash(gettext("The confirmations were saved."), "success")
@@ -719,70 +600,14 @@ class StaffFinalSubmissionView(BackofficeView):
         centre_id = access.managed_centre_id()
         if centre_id is None:
             abort(403)
-        session = self.appbuilder.session
-        period = service.current_staff_period(session)
-        if period is None:
-            flash(gettext("No training period has an open staff window."), "danger")
-            return redirect(url_for(".list"))
         try:
-            service.submit_staff(session, centre_id, period, g.user.id)
-        except service.CentresError as exc:
+            submission = service.submit_current_staff(self.appbuilder.session, centre_id, g.user.id)
+        except Refused as exc:
             flash(str(exc), "danger")
         else:
-            flash(gettext("The staff changes for %(period)s were finally submitted.", period=period.code), "success")
+            flash(gettext("The staff changes for %(period)s were finally submitted.",
+                          period=submission.training_period.code), "success")
         return redirect(url_for(".list"))
-
-
-# --- K-10: credential recovery ---------------------------------------------------------------
-
-
-class RecoveryForm(FlaskForm):
-    kind = RadioField(_l("I will give my"), default="afm", validators=[InputRequired(message=REQUIRED)],
-                      choices=[("afm", _l("Tax number (Α.Φ.Μ.)")), ("am", _l("Teacher registry number (Α.Μ.)"))])
-    number = StringField(_l("Number"), validators=[DataRequired(message=REQUIRED)], widget=BS3TextFieldWidget(),
-                         filters=[lambda v: v.strip() if isinstance(v, str) else v])
-
-    def validate_number(self, field):
-        if self.kind.data == "afm":
-            _valid_afm(self, field)
-        else:
-            _valid_am(self, field)
-
-
-class ResetForm(FlaskForm):
-    password, conf_password = new_password_fields()
-
-
-class RecoveryView(BaseView):
-    """Public pages (no login); POSTs rate limited (RECOVERY_RATE_LIMIT)."""
-
-    route_base = "/recover"
-    default_view = "request_form"
-
-    @expose("/", methods=["GET", "POST"])
-    def request_form(self):
-        form = RecoveryForm()
-        if form.validate_on_submit():
-            base_url = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
-            recovery.request_reset(self.appbuilder.session, form.kind.data, form.number.data, base_url=base_url,
-                                   ip=request.remote_addr)
-            # K-10: the same answer whether or not the number belongs to a user.
-            return self.render_template("backoffice/recovery_sent.html", title=gettext("Credential recovery"))
-        return self.render_template("backoffice/recovery_request.html", form=form,
-                                    title=gettext("Credential recovery"))
-
-    @expose("/reset/<token>", methods=["GET", "POST"])
-    def reset(self, token):
-        session = self.appbuilder.session
-        if recovery.valid_token(session, token) is None:
-            return self.render_template("backoffice/recovery_invalid.html", title=gettext("Credential recovery")), 404
-        form = ResetForm()
-        if form.validate_on_submit():
-            if recovery.reset_password(session, token, form.password.data):
-                flash(gettext("Your password was changed. Sign in with the new password."), "success")
-                return redirect(self.appbuilder.get_url_for_login)
-            return self.render_template("backoffice/recovery_invalid.html", title=gettext("Credential recovery")), 404
-        return self.render_template("backoffice/recovery_reset.html", form=form, title=gettext("Set a new password"))
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -810,17 +635,6 @@ class CentreView(BackofficeModelView):
     formatters_columns = {"managers": lambda users: ", ".join(f"{u.get_full_name()} ({u.username})" for u in users)}
 
 
-def _limit_minutes_body(app):
-    """Refuse an oversized minutes upload from its Content-Length, before anything reads
-    the body (CSRFProtect reads the form in its own before_request, so this runs first)."""
-
-    def limit():
-        if request.endpoint == "MinutesView.upload":
-            request.max_content_length = int(app.config.get("MINUTES_MAX_BYTES", 10 * 1024 * 1024)) + 64 * 1024
-
-    app.before_request_funcs.setdefault(None, []).insert(0, limit)
-
-
 def register(appbuilder, add):
     kw = dict(category=CATEGORY, category_label=CATEGORY_LABEL, category_icon="fa-building")
     add(CentreView, "Centres", label=_l("Training support centres"), icon="fa-building", **kw)
@@ -833,10 +647,3 @@ def register(appbuilder, add):
         label=_l("Final submission of staff changes"), icon="fa-check-square-o", **kw)
     add(StaffSubmissionView, "Staff submissions", label=_l("Staff submissions"), icon="fa-list", **kw)
     add(TrainingPeriodView, "Training periods", label=_l("Training periods"), icon="fa-calendar", **kw)
-
-    recovery_view = appbuilder.add_view_no_menu(RecoveryView())
-    app = current_app._get_current_object()
-    limiter = app.extensions.get("backoffice_limiter")
-    if limiter is not None:
-        limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT"], methods=["POST"])(recovery_view.blueprint)
-    _limit_minutes_body(app)

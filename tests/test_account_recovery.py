@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.rules.identifiers import make_afm
 from models.audit import AuditEntry
-from models.centres import PasswordResetToken
+from models.account import PasswordResetToken
 from models.users import AppUser
 from tests.conftest import PASSWORD, Client
 

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from app import audit, mail
-from models.centres import PasswordResetToken
+from models.account import PasswordResetToken
 from models.mixins import utcnow
 from models.users import AppUser
 
 log = logging.getLogger(__name__)
-KINDS = ("afm", "am")
 
 
 def hash_token(token: str) -> str:
