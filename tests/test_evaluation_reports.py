@@ -112,3 +112,20 @@ def test_sheet_shows_the_qualifications_and_experience_that_count(login, db_sess
     pdf = login("committee").get(f"/sheet/{me}/pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Πτυχίο Μαθηματικών" in text and "Αδικαιολόγητο" not in text
+
+
+def test_level_tables_are_editable_and_show_greek_letters(login, db_session):
+    """E-12: Annex IV is missing, so the committee edits the tables; levels read Α/Β/Γ."""
+    from models.evaluation import LevelThreshold, PointBand
+
+    committee = login("committee")
+    form = committee.get("/levelthresholdview/add").get_data(as_text=True)
+    assert ">Γ</option>" in form and ">C</option>" not in form
+    assert ">Β<" in committee.get("/levelthresholdview/list/").get_data(as_text=True)
+    band = db_session.scalar(select(PointBand).where(PointBand.points == 1))
+    response = committee.post_form(f"/pointbandview/edit/{band.id}", {"lowest_score": "75", "points": "1"},
+                                   page="/pointbandview/list/")
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(PointBand, band.id).lowest_score == Decimal("75")
+    assert service.point_bands(db_session) and len(db_session.scalars(select(LevelThreshold)).all()) == 2

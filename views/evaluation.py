@@ -10,11 +10,12 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.fields import EnumField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect, select
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app import access, jobs
 from app import evaluation as service
@@ -23,7 +24,7 @@ from app.errors import Refused
 from app.roles import ADMIN, COMMITTEE, CRUD, EVALUATOR, GRADER, HELPDESK, READ
 from models.evaluation import (ATTITUDE, CRITERIA, EvaluationCycle, LevelDecision, LevelThreshold, Participation,
                                PointBand, Report, ReportMark, RescoringRun)
-from models.evaluators import Evaluator
+from models.evaluators import Evaluator, PerformanceLevel
 from models.jobs import JobState
 from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
 from views.calls import download
@@ -305,6 +306,15 @@ class PointBandView(BackofficeModelView):
     role_permissions = {COMMITTEE: CRUD}
 
 
+class LevelField(EnumField):
+    """The level as Α, Β, Γ in forms too (FAB's EnumField would show A, B, C)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(PerformanceLevel, list(PerformanceLevel.__members__), label=label, validators=validators,
+                         **kwargs)
+        self.choices = [(name, service.level_label(member)) for name, member in PerformanceLevel.__members__.items()]
+
+
 class LevelThresholdView(BackofficeModelView):
     title = _l("Levels by total performance points")
     datamodel = SQLAInterface(LevelThreshold)
@@ -313,6 +323,8 @@ class LevelThresholdView(BackofficeModelView):
     add_columns = edit_columns = ["level", "lowest_points"]
     order_columns = ["lowest_points"]
     label_columns = LABELS | {"level": _l("Level")}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "level": LevelField(label=_l("Level"), validators=[DataRequired()])}
     role_permissions = {COMMITTEE: CRUD}
 
 
