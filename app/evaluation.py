@@ -22,7 +22,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import Integer, case, cast, func, insert, literal, or_, select, update
+from sqlalchemy import Integer, case, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -295,11 +295,20 @@ def confirm_levels(session: Session, decisions: list[LevelDecision], *, actor_id
 
 
 def delete_cycle(session: Session, cycle: EvaluationCycle) -> None:
-    """A closed cycle's ΒΑ are kept forever (E-11); an open one loses nothing once marked."""
-    check_open(cycle)
-    if cycle.sampled_at is not None:
-        raise Refused(_l("The sample of cycle %(name)s has been drawn: its evaluators and reports are fixed."),
-                      status=409, name=cycle.name)
+    """A closed cycle's ΒΑ are kept forever (E-11) and a drawn one holds marks: both stay.
+    An undrawn cycle goes with the evaluators and reports entered for it (the caller
+    deletes the cycle itself in the same transaction)."""
+    check_not_sampled(cycle)
+    session.execute(delete(Report).where(Report.cycle_id == cycle.id))
+    session.execute(delete(Participation).where(Participation.cycle_id == cycle.id))
+
+
+def check_content(cycle: EvaluationCycle, evaluator: Evaluator | None) -> None:
+    """Evaluators and reports are added to a cycle until its sample is drawn, and only
+    for enrolled evaluators."""
+    check_not_sampled(cycle)
+    if evaluator is None or evaluator.status is not EvaluatorStatus.enrolled:
+        raise Refused(_l("Only enrolled evaluators take part in evaluation cycles."), field="evaluator")
 
 
 # --- rescoring (E-13) ----------------------------------------------------------------------

@@ -223,3 +223,25 @@ def test_the_draw_is_rederivable_from_the_recorded_seed(db_session):
         expected = rules.draw_sample(c.sample_seed, number, [r.reference for r in own], size)
         assert sorted(r.reference for r in own if r.sampled) == expected
     assert sum(len(v) for v in by_author.values()) == 12 and sum(r.sampled for r in reports) == 10  # 2 + 3 + 5 of 7
+
+
+def test_entered_evaluators_must_be_enrolled_and_an_undrawn_cycle_can_go(login, db_session):
+    from models.evaluators import EvaluatorStatus
+
+    committee = login("committee")
+    committee.post_form("/evaluationcycleview/add", {
+        "name": "2027-Α", "body": "Φορέας", "programme": "ΕΠ",
+        "sample_all_up_to": 5, "sample_min": 5, "sample_share": 20, "w_commentary": 25, "w_clarity": 25,
+        "w_consistency": 25, "w_usefulness": 25, "chair_weight": 50, "assessor_weight": 50},
+        page="/evaluationcycleview/add")
+    new_id = cycle(db_session, "2027-Α").id
+    enrolled = db_session.scalar(select(Evaluator.id).where(Evaluator.status == EvaluatorStatus.enrolled))
+    other = db_session.scalar(select(Evaluator.id).where(Evaluator.status != EvaluatorStatus.enrolled))
+    for evaluator in (enrolled, other):
+        committee.post_form("/participationview/add", {"cycle": new_id, "evaluator": evaluator},
+                            page="/participationview/add")
+    taking_part = db_session.scalars(select(Participation.evaluator_id).where(Participation.cycle_id == new_id)).all()
+    assert taking_part == [enrolled]
+    committee.post_form(f"/evaluationcycleview/delete/{new_id}", page="/evaluationcycleview/list/")
+    assert cycle(db_session, "2027-Α") is None
+    assert db_session.scalar(select(Participation.id).where(Participation.cycle_id == new_id)) is None

@@ -114,7 +114,7 @@ class CycleContentView(BackofficeModelView):
 
     def pre_add(self, item):
         super().pre_add(item)
-        service.check_not_sampled(item.cycle)
+        service.check_content(item.cycle, item.evaluator)
 
 
 class ParticipationView(CycleContentView):
