@@ -36,7 +36,7 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "LevelThresholdView": {HELPDESK: R, COMMITTEE: RW},
     "LevelDecisionView": {HELPDESK: R, COMMITTEE: R | {"can_edit", "confirm_levels"}},
     "RescoringView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list", "can_rescore"}},
-    "NominalTableView": {HELPDESK: {"can_list", "can_export"}, COMMITTEE: {"can_list", "can_export"}},
+    "RankingTablesView": {HELPDESK: {"can_list", "can_export"}, COMMITTEE: {"can_list", "can_export"}},
     "IndividualSheetView": {HELPDESK: {"can_list", "can_show"}, COMMITTEE: {"can_list", "can_show"},
                             EVALUATOR: {"can_list", "can_show"}},
     "AuditEntryView": {HELPDESK: R},

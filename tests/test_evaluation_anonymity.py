@@ -70,7 +70,8 @@ def test_show_and_edit_pages_name_no_author(assessor, authors, db_session):
 
 @pytest.mark.parametrize("url", [
     "/reportview/list/", "/reportview/export/", "/participationview/list/", "/reportmarkview/list/",
-    "/evaluatorview/list/", "/evaluationcycleview/list/", "/leveldecisionview/list/", "/nominal/", "/nominal/export/",
+    "/evaluatorview/list/", "/evaluationcycleview/list/", "/leveldecisionview/list/", "/ranking-tables/",
+    "/ranking-tables/export/",
     "/sheet/1", "/sheet/1/pdf", "/sheet/1/chart.png", "/api/v1/evaluator/", "/api/v1/reportmark/",
     "/api/v1/report/", "/attitudemarkingview/list/",
 ])

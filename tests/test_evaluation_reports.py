@@ -26,7 +26,7 @@ def test_an_evaluator_sees_only_their_own_sheet(login, db_session):
     for url in (f"/sheet/{other}", f"/sheet/{other}/pdf", f"/sheet/{other}/chart.png"):
         assert client.get(url).status_code == 404, url
     assert client.get(f"/sheet/{me}/chart.png").mimetype == "image/png"
-    assert client.get("/nominal/").status_code == 403
+    assert client.get("/ranking-tables/").status_code == 403
     assert login("grader").get(f"/sheet/{me}").status_code == 403
 
 
@@ -52,7 +52,7 @@ def test_chart_series_follow_the_closed_cycles(db_session):
 
 
 def test_nominal_csv_lets_anyone_recompute_the_order(login):
-    response = login("helpdesk").get("/nominal/export/")
+    response = login("helpdesk").get("/ranking-tables/export/")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
@@ -71,7 +71,7 @@ def test_nominal_tables_keep_c_and_inactive_apart(login, db_session):
     tables = service.nominal_tables(db_session)
     assert all(r.evaluator.level.value != "C" for r in tables.levels_ab)
     assert all(r.evaluator.status.value == "inactive" for r in tables.inactive) and tables.inactive
-    pdf = login("committee").get("/nominal/pdf/")
+    pdf = login("committee").get("/ranking-tables/pdf/")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Γ" in text and tables.absolute[0].evaluator.registry_no in text
 

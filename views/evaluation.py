@@ -393,8 +393,10 @@ class RescoringView(BackofficeView):
 
 
 # --- nominal tables (E-14) -----------------------------------------------------------------
-class NominalTableView(BackofficeView):
-    route_base = "/nominal"
+class RankingTablesView(BackofficeView):
+    """E-14 by ranking score (ΒΚ) with the levels: Α and Β, Γ apart, inactive apart."""
+
+    route_base = "/ranking-tables"
     default_view = "list"
     role_permissions = {COMMITTEE: {"can_list", "can_export"}, HELPDESK: {"can_list", "can_export"}}
 
@@ -506,5 +508,5 @@ def register(appbuilder, add):
     add(LevelThresholdView, "Level thresholds", label=_l("Levels by total performance points"), icon="fa-sliders", **kw)
     add(LevelDecisionView, "Level decisions", label=_l("Level decisions"), icon="fa-gavel", **kw)
     add(RescoringView, "Rescoring", label=_l("Rescoring"), icon="fa-calculator", **kw)
-    add(NominalTableView, "Nominal tables", label=_l("Nominal tables"), icon="fa-list-ol", **kw)
+    add(RankingTablesView, "Ranking tables", label=_l("Nominal tables"), icon="fa-list-ol", **kw)
     add(IndividualSheetView, "Individual sheet", label=_l("Individual sheet"), icon="fa-id-badge", **kw)
