@@ -209,6 +209,10 @@ class _FileRow(Audited, EvaluatorOwned):
     def evaluator_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
 
+    @declared_attr
+    def evaluator(cls) -> Mapped[Evaluator]:
+        return relationship(Evaluator, foreign_keys=lambda: [cls.evaluator_id])
+
 
 class _Verifiable(_FileRow):
     """A row the committee verifies against its supporting document (E-5)."""
@@ -237,6 +241,7 @@ class SupportingDocument(Audited, EvaluatorOwned, Model):
     __tablename__ = "supporting_document"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
+    evaluator: Mapped[Evaluator] = relationship(foreign_keys=[evaluator_id])
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"), nullable=False)
     description: Mapped[str] = mapped_column(String(200), nullable=False)
     issuer: Mapped[str | None] = mapped_column(String(160))  # Φορέας (list of documents)

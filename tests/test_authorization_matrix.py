@@ -23,7 +23,20 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "ThematicFieldView": {HELPDESK: R, COMMITTEE: R},
     "TargetGroupView": {HELPDESK: R, COMMITTEE: R},
     "ClusterView": {HELPDESK: R, CENTRE_MANAGER: R},
-    "EvaluatorView": {HELPDESK: R, COMMITTEE: RW, EVALUATOR: R},
+    # The evaluator registry (E-1…E-3, E-7, E-14): a candidate fills in their own form I.2
+    # (the file's sections, its rows, documents) and submits it; the committee reads every
+    # file and deactivates (E-2) but deletes nothing; the Admin alone edits the E-7 table.
+    "EvaluatorView": {HELPDESK: R, COMMITTEE: R | {"can_deactivate"}, EVALUATOR: R | {"can_edit"}},
+    "MyApplicationView": {EVALUATOR: {"can_list", "can_submit"}},
+    **{view: {HELPDESK: R, COMMITTEE: R, EVALUATOR: RW} for view in (
+        "EvaluatorCentreRelationView", "EvaluatorDegreeView", "EvaluatorPostgraduateView", "EvaluatorTrainingView",
+        "EvaluatorLanguageView", "EvaluatorCofundedExperienceView", "EvaluatorProfessionalExperienceView",
+        "FieldPreferenceView", "GroupPreferenceView", "RegionPreferenceView")},
+    "SupportingDocumentView": {HELPDESK: R, COMMITTEE: R, EVALUATOR: R | {"can_delete", "can_upload"}},
+    "EvaluatorStatusChangeView": {HELPDESK: R, COMMITTEE: R, EVALUATOR: R},
+    "ScoringTableView": {HELPDESK: R, COMMITTEE: R},
+    "NominalTableView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list"}},
+    "EvaluatorSearchView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list"}},
     # Evaluation (E-10…E-15): the committee runs cycles, levels and rescoring; a grader marks
     # only what is assigned to them; the evaluator reads only their own sheet.
     "EvaluationCycleView": {HELPDESK: R, COMMITTEE: RW | {"can_import_csv", "draw_sample", "close_cycle"}},

@@ -30,7 +30,9 @@ def test_evaluator_sees_only_their_own_registry_file(login, db_session):
     assert ids_in(evaluator.get("/evaluatorview/list/").get_data(as_text=True), r"EMA\d{6}") == {"EMA000001"}
     assert evaluator.get(f"/evaluatorview/show/{own.id}").status_code == 200
     assert evaluator.get(f"/evaluatorview/show/{other.id}").status_code == 404
-    assert evaluator.get(f"/evaluatorview/edit/{own.id}").status_code == 403  # read only
+    # Their own file is theirs to fill in (evaluators area, form I.2); another's is not found.
+    assert evaluator.get(f"/evaluatorview/edit/{own.id}").status_code == 200
+    assert evaluator.get(f"/evaluatorview/edit/{other.id}").status_code == 404
 
 
 def _marks(session, username):

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from app import audit
-from app.demo.evaluators import insert_evaluators
+from app.demo.evaluators import insert_demo_candidate, insert_evaluators
 from app.rules.identifiers import make_afm
 
 DEMO_ACCOUNTS = [
@@ -24,6 +24,7 @@ DEMO_ACCOUNTS = [
     ("evaluator2", "Evaluator", "Αικατερίνη", "Δημητρίου"),
     ("grader", "Grader", "Ιωάννης", "Νικολάου"),
     ("assessor", "Grader", "Σοφία", "Ιωαννίδου"),  # independent assessor of the demo cycles (E-10)
+    ("candidate", "Evaluator", "Σοφία", "Παπαδημητρίου"),  # a draft application (form I.2)
 ]
 
 
@@ -75,7 +76,9 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
 
     insert_evaluators(session, rng, evaluators, regions, first_names, surnames)
     centre_ids = dict(session.execute(select(Centre.code, Centre.id)).all())
-    evaluator_ids = dict(session.execute(select(Evaluator.registry_no, Evaluator.id)).all())
+    evaluator_ids = dict(session.execute(select(Evaluator.registry_no, Evaluator.id)
+                                         .where(Evaluator.registry_no.is_not(None))).all())
+    insert_demo_candidate(session, evaluator_ids)
     users = _demo_users(appbuilder, centre_ids, evaluator_ids)
 
     context = {"centre_ids": centre_ids, "evaluator_ids": evaluator_ids, "users": users, "fake": fake}
@@ -103,6 +106,7 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
         "manager2": {"centre_id": centre_ids["KSE00002"], "afm": make_afm(90000002), "teacher_registry_no": "600002"},
         "evaluator1": {"evaluator_id": evaluator_ids["EMA000001"], "afm": make_afm(10_000_001)},
         "evaluator2": {"evaluator_id": evaluator_ids["EMA000002"], "afm": make_afm(10_000_002)},
+        "candidate": {"evaluator_id": evaluator_ids["candidate"], "afm": make_afm(10_999_999)},
     }
     users = {}
     for username, role_name, first, last in DEMO_ACCOUNTS:

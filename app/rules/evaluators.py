@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -184,6 +185,25 @@ def entry_score(be1: Decimal | float | int, be2: Decimal | float | int,
     """E-7: ΒΕ = 0.60 × (ΒΕ1 + ΒΕ2) + 0.40 × ΒΕ3, rounded half up to two decimals."""
     interview = Decimal(str(be3)) if be3 is not None else Decimal(0)
     return _money(Decimal("0.60") * (Decimal(str(be1)) + Decimal(str(be2))) + Decimal("0.40") * interview)
+
+
+def trainings_counted(hours: Iterable[int]) -> int:
+    """ΒΕ1: postgraduate training counts from exactly 300 hours (art. 4α)."""
+    return sum(1 for h in hours if h >= MIN_TRAINING_HOURS)
+
+
+def kept_by_priority(ranked: Iterable[tuple[int, Any]], limit: int) -> list:
+    """E-6/E-8: of (priority, choice) pairs, the first `limit` choices by priority
+    (regions ≤ 6, target groups ≤ 5, thematic fields ≤ 4)."""
+    return [choice for _, choice in sorted(ranked, key=lambda pair: pair[0])[:limit]]
+
+
+def competition_ranks(scores: list[Decimal]) -> list[int]:
+    """E-14: ranks of scores already sorted descending; equal scores share a rank (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for n, score in enumerate(scores, 1):
+        ranks.append(ranks[-1] if ranks and scores[n - 2] == score else n)
+    return ranks
 
 
 # --- Form I.2 checks used by the service ----------------------------------------------
