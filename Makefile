@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kse_test
 
-.PHONY: install run serve setup test test-pg test-unit browser-deps babel-extract babel-update translations bench clean
+.PHONY: install run serve setup lint test test-pg test-unit browser-deps babel-extract babel-update translations bench clean
 
 install: $(VENV)/.installed translations
 
@@ -42,13 +42,18 @@ browser-deps:
 	@test -x /usr/bin/chromium || { echo "installing Debian chromium for browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
-test: install browser-deps
+# Lint and types (configured in pyproject.toml): part of every test run.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install browser-deps lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-unit: install
 	$(VENV)/bin/pytest tests/rules $(PYTEST_ARGS)
 
-test-pg: install browser-deps
+test-pg: install browser-deps lint
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 babel-extract: install

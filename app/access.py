@@ -91,7 +91,7 @@ def check_writable(obj, session, user=None) -> None:
     own_centre = managed_centre_id(user)
     model = type(obj)
     if own_centre is not None and issubclass(model, CentreOwned):
-        if "centre_id" in inspect(model).columns and model.__tablename__ != "centre":
+        if "centre_id" in inspect(model).columns and model.__tablename__ != "centre":  # type: ignore[union-attr, attr-defined]
             obj.centre_id = own_centre  # the manager's own centre, never a posted one
     state = inspect(obj)
     mapper = state.mapper

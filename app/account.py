@@ -94,6 +94,7 @@ def reset_password(session: Session, token: str, password: str) -> bool:
         session.rollback()
         return False
     user = session.get(AppUser, row.user_id)
+    assert user is not None  # the token's foreign key (ON DELETE CASCADE)
     config = current_app.config
     user.password = generate_password_hash(password, method=config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
                                            salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))

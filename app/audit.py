@@ -62,7 +62,7 @@ def _record_id(obj) -> str | None:
 
 def _column_changes(obj, mode: str) -> dict:
     state = inspect(obj)
-    secret = getattr(type(obj), "__audit_secret__", frozenset())
+    secret: frozenset[str] = getattr(type(obj), "__audit_secret__", frozenset())
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -115,7 +115,7 @@ def _after_flush(session: Session, flush_context) -> None:
                 "username": username,
                 "request_id": request_id,
                 "action": mode,
-                "table_name": obj.__tablename__,
+                "table_name": obj.__tablename__,  # type: ignore[attr-defined]
                 "record_id": _record_id(obj),
                 "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
                 "remark": None,
@@ -142,6 +142,13 @@ def record_action(session: Session, action: str, obj=None, *, table: str | None 
             changes=json.dumps({k: _plain(v) for k, v in (details or {}).items()}, ensure_ascii=False, sort_keys=True),
         )
     )
+
+
+def record_export(session: Session, table: str, details: dict) -> None:
+    """An export reads; its audit entry is the request's one write, committed before the
+    file streams (the stream may outlive the request's transaction)."""
+    record_action(session, "export", table=table, details=details)
+    session.commit()
 
 
 def new_request_id(incoming: str | None) -> str:

@@ -16,6 +16,8 @@ import datetime as dt
 import functools
 import hashlib
 import sys
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 import click
 from flask import current_app
@@ -23,6 +25,7 @@ from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
 from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import access, audit, jobs
@@ -62,7 +65,7 @@ class CallsError(Exception):
         self.problems = list(problems)
 
 
-def refuse(message: str, **params):
+def refuse(message: str, **params: Any) -> NoReturn:
     raise CallsError(Problem(message, params))
 
 
@@ -284,7 +287,7 @@ def _refusal(problems: list[Problem]) -> Refused:
     return Refused("; ".join(gettext(p.message, **p.params) for p in problems))
 
 
-def check_new_call(session, call: Call) -> None:
+def check_new_call(session: Session, call: Call) -> None:
     """K-4: a new call closes after it opens and asks for a possible number of clusters."""
     problems = expression.check_call_edit(set(), Phase.upcoming, False, clusters_total=len(cluster_rows(session)),
                                           required_clusters=call.required_clusters or 0, closes_at=call.closes_at,
@@ -295,11 +298,11 @@ def check_new_call(session, call: Call) -> None:
         raise _refusal(problems[:1])
 
 
-def check_call_change(session, call: Call) -> None:
+def check_call_change(session: Session, call: Call) -> None:
     """K-4, lottery.md: what may change depends on the phase the call was in before this
     edit (FAB has already copied the form into the row; its history has the old values).
     A refusal rolls the edit back."""
-    state = inspect(call)
+    state: InstanceState[Call] = inspect(call)
     changed = {attr.key for attr in state.mapper.column_attrs
                if state.attrs[attr.key].history.has_changes()
                and state.attrs[attr.key].history.deleted != state.attrs[attr.key].history.added}
@@ -323,17 +326,17 @@ def check_call_change(session, call: Call) -> None:
         raise _refusal(problems)
 
 
-def check_call_delete(session, call: Call) -> None:
+def check_call_delete(session: Session, call: Call) -> None:
     if call.lottery_run_at or session.scalar(select(func.count(Application.id))
                                              .where(Application.call_id == call.id)):
         raise Refused(gettext("A call with applications cannot be deleted."))
 
 
-def call_page(session, call: Call) -> dict:
+def call_page(session: Session, call: Call) -> dict[str, Any]:
     """The call page's panel: phase, applications by status, Annex A cells."""
     counts = dict(session.execute(
         select(Application.status, func.count(Application.id)).where(Application.call_id == call.id)
-        .group_by(Application.status)).all())
+        .group_by(Application.status)).tuples().all())
     return {
         "phase": phase_of(call), "now": local_now(),
         "finals": counts.get(ApplicationStatus.final, 0), "drafts": counts.get(ApplicationStatus.draft, 0),
@@ -345,14 +348,14 @@ def calls_newest_first(session) -> list[Call]:
     return list(session.scalars(select(Call).order_by(Call.opens_at.desc())))
 
 
-def call_or_latest(session, call_id: int | None) -> Call | None:
+def call_or_latest(session: Session, call_id: int | None) -> Call | None:
     """The call asked for, or the latest one (None: no such call)."""
     if call_id:
         return session.get(Call, call_id)
     return session.scalar(select(Call).order_by(Call.opens_at.desc()).limit(1))
 
 
-def annex_export_rows(session, call: Call) -> list[list]:
+def annex_export_rows(session: Session, call: Call) -> list[list[object]]:
     """Annex A in its import format (cluster, category, area, programmes), plus names, so
     that the file imports back unchanged."""
     names = {("cluster", c): n for c, n in session.execute(select(Cluster.code, Cluster.name_el))}
@@ -362,7 +365,7 @@ def annex_export_rows(session, call: Call) -> list[list]:
             for cluster, category, area, n in annex_cells(session, call.id)]
 
 
-def call_for_centre(session, call_id: int | None, centre_id: int | None) -> Call | None:
+def call_for_centre(session: Session, call_id: int | None, centre_id: int | None) -> Call | None:
     """The call the expression-of-interest page shows: the one asked for; else an open
     one; else the one the centre last applied to; else the latest."""
     if call_id:
@@ -381,13 +384,13 @@ def call_for_centre(session, call_id: int | None, centre_id: int | None) -> Call
     return calls[0]
 
 
-def centre_in_scope(session, centre_id: int) -> Centre | None:
+def centre_in_scope(session: Session, centre_id: int) -> Centre | None:
     """A centre the current user may see (row scope), or None."""
     centre = session.get(Centre, centre_id)
     return centre if centre is not None and access.is_visible(centre, session) else None
 
 
-def writable_centre(session, centre_id: int | None, posted_code: str | None) -> Centre | None:
+def writable_centre(session: Session, centre_id: int | None, posted_code: str | None) -> Centre | None:
     """The centre a manager applies for: their own only, and only from a form made for
     it (a forged or stale form for another centre gets None)."""
     if not centre_id:
@@ -398,7 +401,7 @@ def writable_centre(session, centre_id: int | None, posted_code: str | None) -> 
     return centre
 
 
-def posted_choices(session, call: Call, form) -> tuple[list[int], list[bool]]:
+def posted_choices(session: Session, call: Call, form: Mapping[str, str]) -> tuple[list[int], list[bool]]:
     """A refused post's ranking and ticks, to show them again as typed."""
     ranking, _problems = expression.parse_ranking(form, [c.id for c in cluster_rows(session)])
     accepted = [form.get(f"declaration_{i}") in ("1", "on", "yes") for i in range(len(call.declaration_list()))]
@@ -408,14 +411,15 @@ def posted_choices(session, call: Call, form) -> tuple[list[int], list[bool]]:
 OVERVIEW_PAGE = 50
 
 
-def applications_page(session, call: Call, centre: Centre | None, *, may_overview: bool, manager: bool,
-                      ranking: list[int] | None = None, accepted: list[bool] | None = None, page: int = 1) -> dict:
+def applications_page(session: Session, call: Call, centre: Centre | None, *, may_overview: bool, manager: bool,
+                      ranking: list[int] | None = None, accepted: list[bool] | None = None,
+                      page: int = 1) -> dict[str, Any]:
     """What the expression-of-interest page shows: a centre's application (its own for a
     manager), or for the help desk and the Admin the call's applications, 50 a page.
     Refused (403) for anyone else without a centre."""
     clusters = cluster_rows(session)
     by_id = {c.id: c for c in clusters}
-    context: dict = {"call": call, "centre": centre, "clusters": clusters, "calls": calls_newest_first(session)}
+    context: dict[str, Any] = {"call": call, "centre": centre, "clusters": clusters, "calls": calls_newest_first(session)}
     if call is None:
         return context
     phase = phase_of(call)
@@ -431,7 +435,7 @@ def applications_page(session, call: Call, centre: Centre | None, *, may_overvie
             .where(Application.call_id == call.id).order_by(Centre.code)
             .limit(OVERVIEW_PAGE).offset((page - 1) * OVERVIEW_PAGE)
         ).all()
-        total = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id))
+        total = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id)) or 0
         context.update(overview=rows, total=total, page=page,
                        pages=max((total + OVERVIEW_PAGE - 1) // OVERVIEW_PAGE, 1))
         return context
@@ -545,7 +549,7 @@ def run_lottery(session, call_id: int, progress=None) -> Call:
               target=lambda params: ("CallView.show", {"pk": params["call_id"]}),
               describe=lambda result: gettext("Lottery of %(call)s: bundle SHA-256 %(sha)s",
                                               call=result["call"], sha=result["bundle_sha256"]))
-def lottery_job(session, params: dict, progress) -> dict:
+def lottery_job(session, params: dict[str, Any], progress) -> dict[str, Any]:
     """The lottery as a background job (the call page's button): one per call at once."""
     try:
         call = run_lottery(session, int(params["call_id"]), progress=progress)
@@ -555,7 +559,7 @@ def lottery_job(session, params: dict, progress) -> dict:
     return {"call": call.code, "bundle_sha256": call.lottery_bundle_sha256}
 
 
-def _store_results(session, call: Call, bundle: dict) -> None:
+def _store_results(session, call: Call, bundle: dict[str, Any]) -> None:
     centres = dict(session.execute(select(Centre.code, Centre.id)).all())
     clusters, prefectures, regions = _codes(session)
     rows = [
@@ -609,7 +613,7 @@ def _call_by_code(session, code: str) -> Call:
 @click.argument("code")
 def lottery_run_command(code: str):
     """Run the lottery of call CODE (once, after its close date)."""
-    session = current_app.appbuilder.session
+    session = current_app.extensions["appbuilder"].session
     token = audit.system_actor.set("cli:lottery")
     try:
         call = _call_by_code(session, code)
@@ -628,7 +632,7 @@ def lottery_run_command(code: str):
 @click.argument("code")
 def lottery_export_command(code: str):
     """Print the published bundle of call CODE to stdout, byte for byte."""
-    session = current_app.appbuilder.session
+    session = current_app.extensions["appbuilder"].session
     call = _call_by_code(session, code)
     try:
         data = bundle_bytes(call)
@@ -643,7 +647,7 @@ def lottery_export_command(code: str):
 def _immutable(mapper, connection, target: Call) -> None:
     """lottery.md: the commitment never changes; the code (part of every ticket and of
     the sealed secret) neither; a published result is never replaced."""
-    state = inspect(target)
+    state: InstanceState[Call] = inspect(target)
     for key in ("code", "lottery_commitment", "lottery_secret_sealed", "lottery_bundle", "lottery_bundle_sha256",
                 "lottery_run_at"):
         history = state.attrs[key].history

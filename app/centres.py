@@ -13,14 +13,14 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from app import access, audit
 from app.errors import Refused
@@ -115,7 +115,7 @@ def prepare_staff_member(member: StaffMember, *, role: StaffRole, centre: Centre
         value = getattr(member, name)
         if isinstance(value, str):
             setattr(member, name, value.strip() or None)
-    state = inspect(member)
+    state: InstanceState[StaffMember] = inspect(member)
     if not state.has_identity:
         member.role = role
         if centre is not None:
@@ -199,12 +199,12 @@ def staff_lock_reason(session: Session, centre_id: int | None, now: dt.datetime 
     """K-2: why the staff list of a centre is read-only now, or None when it may change."""
     period = current_staff_period(session, now)
     if period is None:
-        return gettext("The staff list can be changed only while a training period's staff window is open.")
+        return str(gettext("The staff list can be changed only while a training period's staff window is open."))
     if centre_id is not None:
         submission = latest_submission(session, centre_id, period.id)
         if submission is not None and submission.is_final:
-            return gettext("The staff changes for %(period)s were finally submitted; the staff list is read-only.",
-                           period=period.code)
+            return str(gettext("The staff changes for %(period)s were finally submitted; the staff list is read-only.",
+                               period=period.code))
     return None
 
 
@@ -226,15 +226,16 @@ def save_confirmations(session: Session, members: list[StaffMember], confirmed_i
     for centre_id in {m.centre_id for m in members}:
         ensure_staff_writable(session, centre_id)
     period = current_staff_period(session)
+    assert period is not None  # the staff window is open: ensure_staff_writable said so
     minutes_of = {c: current_minutes(session, c, period.id) for c in {m.centre_id for m in members}}
-    changed = {"confirmed": [], "unconfirmed": []}
+    changed: dict[str, list[int]] = {"confirmed": [], "unconfirmed": []}
     for member in members:
         minutes = minutes_of[member.centre_id]
         if member.id in confirmed_ids:
             if minutes is None:
                 session.rollback()
                 raise Refused(_l("Upload the teacher-council minutes of %(period)s first."),
-                                           period=period.code)
+                              period=period.code)
             if member.confirmed_minutes_id != minutes.id:
                 member.confirmed_minutes_id, member.confirmed_at = minutes.id, utcnow()
                 changed["confirmed"].append(member.id)
@@ -307,14 +308,14 @@ def submit_staff(session: Session, centre_id: int, period: TrainingPeriod, user_
     check = submission_check(session, centre_id, period)
     if check.already_final:
         raise Refused(_l("The staff changes for %(period)s have already been finally submitted."),
-                                   period=period.code)
+                      period=period.code)
     if not check.window_open:
         raise Refused(_l("The staff window of %(period)s is closed."), period=period.code)
     if check.minutes_id is None:
         raise Refused(_l("No teacher-council minutes have been uploaded for %(period)s."), period=period.code)
     if check.unconfirmed:
         raise Refused(_l("These members are not confirmed in the minutes of %(period)s: %(names)s."),
-                                   period=period.code, names=", ".join(check.unconfirmed))
+                      period=period.code, names=", ".join(check.unconfirmed))
     if check.staff_count == 0:
         raise Refused(_l("The staff list is empty."))
     members = session.scalars(select(StaffMember).where(StaffMember.centre_id == centre_id)
@@ -337,7 +338,7 @@ def submit_staff(session: Session, centre_id: int, period: TrainingPeriod, user_
     except IntegrityError:
         session.rollback()
         raise Refused(_l("The staff changes for %(period)s have already been finally submitted."),
-                                   period=period.code) from None
+                      period=period.code) from None
     return submission
 
 
@@ -366,7 +367,7 @@ def minutes_path(minutes: TeacherCouncilMinutes) -> Path:
     return upload_folder() / minutes.stored_name
 
 
-def _validated_pdf(stream, max_bytes: int) -> tuple[int, int]:
+def _validated_pdf(stream: BinaryIO, max_bytes: int) -> tuple[int, int]:
     """(size, page count) of an uploaded PDF, or Refused with the reason."""
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
@@ -408,7 +409,7 @@ def minutes_page(session: Session, centre_id: int | None) -> dict[str, Any]:
     }
 
 
-def upload_minutes(session: Session, *, centre_id: int, period_id: int | None, stream: Any,
+def upload_minutes(session: Session, *, centre_id: int, period_id: int | None, stream: BinaryIO | None,
                    filename: str | None, user_id: int | None) -> TeacherCouncilMinutes:
     """K-3: the manager's upload of the minutes of one period (see store_minutes)."""
     period = session.get(TrainingPeriod, period_id or 0)
@@ -420,7 +421,7 @@ def upload_minutes(session: Session, *, centre_id: int, period_id: int | None, s
                          user_id=user_id)
 
 
-def store_minutes(session: Session, *, centre_id: int, period: TrainingPeriod, stream, filename: str | None,
+def store_minutes(session: Session, *, centre_id: int, period: TrainingPeriod, stream: BinaryIO, filename: str | None,
                   user_id: int | None, now: dt.datetime | None = None) -> TeacherCouncilMinutes:
     """Validate and keep an uploaded minutes PDF as the new current version for the
     centre and period; the earlier version stays, marked superseded."""

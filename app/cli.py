@@ -80,7 +80,7 @@ def demo_load(centres: int, evaluators: int, seed: int):
 
     token = audit.system_actor.set("cli:demo")
     try:
-        summary = load_demo(current_app.appbuilder, centres=centres, evaluators=evaluators, seed=seed)
+        summary = load_demo(current_app.extensions["appbuilder"], centres=centres, evaluators=evaluators, seed=seed)
     except DemoAlreadyLoaded:
         click.echo("demo data already loaded; nothing changed.")
         summary = None
@@ -91,7 +91,7 @@ def demo_load(centres: int, evaluators: int, seed: int):
     password = current_app.config["DEMO_PASSWORD"]
     from app.demo import DEMO_ACCOUNTS
 
-    click.echo("demo accounts (password: %s):" % password)
+    click.echo(f"demo accounts (password: {password}):")
     for username, role, _first, _last in DEMO_ACCOUNTS:
         click.echo(f"  {username:<11} {role}")
 

@@ -21,8 +21,8 @@ def local_now() -> dt.datetime:
 def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(local_zone()).replace(tzinfo=None)
+    return value.replace(tzinfo=dt.UTC).astimezone(local_zone()).replace(tzinfo=None)
 
 
 def local_to_utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=local_zone()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.replace(tzinfo=local_zone()).astimezone(dt.UTC).replace(tzinfo=None)

@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     import models  # noqa: F401 - registers every table before FAB and Alembic look
-    from app import audit, hardening
+    from app import audit, fab_adapter, hardening
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
     from views import register_views
@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     audit.install()
+    fab_adapter.install()
     with app.app_context():
         db.init_app(app)
         migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)

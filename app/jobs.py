@@ -31,7 +31,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import click
 from flask import current_app, g, has_app_context, has_request_context

@@ -118,10 +118,10 @@ class WorkstationCount(NamedTuple):
 
     room_id: int
     certified: bool
-    count: int
+    number: int
 
     def __str__(self) -> str:
-        return str(self.count)
+        return str(self.number)
 
 
 class Room(Audited, CentreOwned, Timestamped, Model):

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Audited:

@@ -26,8 +26,8 @@ def ids(app):
         from models.centres import Centre
 
         session = app.appbuilder.session
-        out = {code: cid for code, cid in session.execute(select(Call.code, Call.id))}
-        out.update({code: cid for code, cid in session.execute(select(Centre.code, Centre.id))})
+        out = dict(session.execute(select(Call.code, Call.id)).tuples().all())
+        out.update(session.execute(select(Centre.code, Centre.id)).tuples().all())
         out["clusters"] = cluster_ids(session)
         session.remove()
         return out

@@ -1,5 +1,7 @@
 """Real browser (Debian chromium): a centre manager from an empty application to a
 downloaded Form A2 (K-5, K-6, K-7, K-8), with the JavaScript dual list, keyboard included."""
+from pathlib import Path
+
 import pytest
 
 from tests.calls_helpers import pdf_text
@@ -82,7 +84,7 @@ def test_manager_ranks_clusters_submits_finally_and_downloads_a2(page):
     # K-8: Form A2, downloaded as a file and read back.
     with page.expect_download() as info:
         page.click("#a2-link")
-    text = pdf_text(open(info.value.path(), "rb").read())
+    text = pdf_text(Path(info.value.path()).read_bytes())
     assert number in text and "ΕΝΤΥΠΟ Α2" in text
     for name in ("Ειδικής Αγωγής", "Μαθηματικοί", "Φιλόλογοι", "Επιστημών Υγείας και Πρόνοιας"):
         assert name in text, name

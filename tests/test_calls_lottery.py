@@ -301,7 +301,7 @@ def _race(app, target, patch_name, monkeypatch, patch_module):
         with app.app_context():
             try:
                 outcomes.append(("ok", target(app.appbuilder.session)))
-            except Exception as exc:  # noqa: BLE001 - the refusal is the expected outcome of one worker
+            except Exception as exc:
                 outcomes.append(("refused", exc))
             finally:
                 app.appbuilder.session.remove()

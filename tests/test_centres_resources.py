@@ -19,7 +19,7 @@ def test_rooms_list_counts_and_drill_down_to_workstations(login, db_session):
     certified = db_session.scalar(select(func.count()).where(Workstation.room_id == room.id, Workstation.certified))
     uncertified = db_session.scalar(select(func.count()).where(Workstation.room_id == room.id,
                                                                Workstation.certified.is_(False)))
-    links = dict(re.findall(r'<a class="ws-(certified|uncertified)" href="([^"]*_flt_0_room_id=%d[^"]*)"' % room.id, html))
+    links = dict(re.findall(rf'<a class="ws-(certified|uncertified)" href="([^"]*_flt_0_room_id={room.id}[^"]*)"', html))
     assert set(links) == {"certified", "uncertified"}
     assert f'>{certified}</a>' in html and "Θετική" in html
 

@@ -113,9 +113,8 @@ def test_forged_foreign_keys_are_refused_by_check_writable(app, db_session):
     assert not access.is_visible(other_centre, db_session, manager)
     # A user row pointing at another centre, written by a centre manager: refused.
     forged = AppUser(username="x", first_name="x", last_name="x", email="x@example.gr", centre=other_centre)
-    with app.test_request_context():
-        with pytest.raises(Forbidden):
-            access.check_writable(forged, db_session, manager)
+    with app.test_request_context(), pytest.raises(Forbidden):
+        access.check_writable(forged, db_session, manager)
 
 
 def test_helpdesk_reads_everything_and_changes_nothing(login, db_session):

@@ -5,6 +5,8 @@ does not exist here; an area that needs REST writes adds them with
 `access.check_writable` in `pre_add`/`pre_update`. Authenticate with a JWT from
 `POST /api/v1/security/login` (rate limited, see app.security).
 """
+from collections.abc import Set as AbstractSet
+
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
@@ -17,7 +19,7 @@ from models.evaluators import Evaluator
 class ScopedModelRestApi(ModelRestApi):
     include_route_methods = {"get", "get_list", "info"}
     base_filters = [access.ROW_SCOPE]
-    role_permissions: dict[str, set[str]] = {}
+    role_permissions: dict[str, AbstractSet[str]] = {}
     helpdesk_reads = True
     max_page_size = 100
 

@@ -3,6 +3,7 @@ actions and no flat-file download. Areas declare `role_permissions`; app.roles s
 from __future__ import annotations
 
 import logging
+from collections.abc import Set as AbstractSet
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, request, stream_with_context
@@ -14,7 +15,7 @@ from sqlalchemy import inspect
 
 from app import access, audit
 from app.csv_export import dotted, stream_rows
-from app.errors import Refused  # noqa: F401 - FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
+from app.errors import Refused  # FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class BackofficeView(BaseView):
     """A non-CRUD page. `role_permissions` maps role → {"can_<method>", …}; an
     `@action` method's permission is the action's name, without "can_"."""
 
-    role_permissions: dict[str, set[str]] = {}
+    role_permissions: dict[str, AbstractSet[str]] = {}
     helpdesk_reads = False
 
 
@@ -33,7 +34,7 @@ class BackofficeModelView(ModelView):
     list_template = "backoffice/list.html"
     base_filters = [access.ROW_SCOPE]
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
-    role_permissions: dict[str, set[str]] = {}
+    role_permissions: dict[str, AbstractSet[str]] = {}
     helpdesk_reads = True  # K-11
     page_size = 25
     export_columns: list[str] | None = None  # default: list_columns
@@ -138,9 +139,8 @@ class BackofficeModelView(ModelView):
         # load is present, which rules out yield_per (a server-side cursor).
         stmt = self.export_query().statement.execution_options(yield_per=batch)
         session = self.datamodel.session
-        audit.record_action(self.datamodel.session, "export", table=self.datamodel.obj.__tablename__,
-                            details={"view": self.__class__.__name__, "args": request.query_string.decode()[:500]})
-        self.datamodel.session.commit()
+        audit.record_export(session, self.datamodel.obj.__tablename__,
+                            {"view": self.__class__.__name__, "args": request.query_string.decode()[:500]})
 
         def rows():
             for item in session.execute(stmt).scalars():

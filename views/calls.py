@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import io
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Response, abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -19,7 +19,6 @@ from app.errors import Refused
 from models.jobs import JobState
 from app.csv_export import stream_rows
 from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK, READ
-from app.errors import Refused
 from app.rules.expression import Phase
 from models.calls import Application, ApplicationStatus, Call
 from models.centres import Centre
@@ -122,15 +121,14 @@ class CallView(BackofficeModelView):
         super().pre_delete(item)
         service.check_call_delete(self.datamodel.session, item)
 
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        item = self._scoped_get(pk)
-        widgets = self._show(pk)
-        page = service.call_page(self.datamodel.session, item)
-        return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
-            call=item, phase_label=PHASE_LABELS[page["phase"]], is_admin=ADMIN in access.role_names(), **page)
+    def render_template(self, template, **kwargs):
+        """FAB's show page (row scope and all), with the call's phase and lottery panel."""
+        if template == self.show_template:
+            call = self._scoped_get(kwargs["pk"])
+            page = service.call_page(self.datamodel.session, call)
+            kwargs.update(call=call, phase_label=PHASE_LABELS[page["phase"]], is_admin=ADMIN in access.role_names(),
+                          **page)
+        return super().render_template(template, **kwargs)
 
     @expose("/bundle/<int:pk>")
     @has_access
@@ -183,7 +181,7 @@ class AnnexAView(BackofficeView):
     role_permissions = {CENTRE_MANAGER: {"can_list", "can_export"}, HELPDESK: {"can_list", "can_export"}}
 
     def _call(self, call_id=None) -> Call:
-        call = service.call_or_latest(current_app.appbuilder.session, call_id or request.args.get("call", type=int))
+        call = service.call_or_latest(self.appbuilder.session, call_id or request.args.get("call", type=int))
         if call is None:
             abort(404)
         return call
@@ -192,7 +190,7 @@ class AnnexAView(BackofficeView):
     @expose("/list/")
     @has_access
     def list(self):
-        session = current_app.appbuilder.session
+        session = self.appbuilder.session
         calls = service.calls_newest_first(session)
         if not calls:
             return self.render_template("calls/annex_a.html", call=None, calls=[], table=None, can_import=False)
@@ -207,7 +205,7 @@ class AnnexAView(BackofficeView):
     def export(self):
         """CSV in the import format (plus names), so it imports back unchanged."""
         call = self._call()
-        rows = service.annex_export_rows(current_app.appbuilder.session, call)
+        rows = service.annex_export_rows(self.appbuilder.session, call)
         data = "".join(stream_rows(["cluster", "category", "area", "programmes", "cluster_name", "area_name"], rows))
         return download(data.encode("utf-8"), f"annex-a-{call.code}.csv", "text/csv; charset=utf-8")
 
@@ -218,13 +216,13 @@ class AnnexAView(BackofficeView):
         from reports.calls import annex_a_pdf
 
         call = self._call()
-        data = annex_a_pdf(call, service.annex_table(current_app.appbuilder.session, call.id))
+        data = annex_a_pdf(call, service.annex_table(self.appbuilder.session, call.id))
         return download(data, f"annex-a-{call.code}.pdf", "application/pdf")
 
     @expose("/import/<int:call_id>", methods=["GET", "POST"])
     @has_access
     def import_csv(self, call_id):
-        session = current_app.appbuilder.session
+        session = self.appbuilder.session
         call = self._call(call_id)
         errors = []
         if request.method == "POST":
@@ -251,7 +249,7 @@ class ExpressionOfInterestView(BackofficeView):
     role_permissions = {CENTRE_MANAGER: {"can_list", "can_save", "can_submit"}, HELPDESK: {"can_list"}}
 
     def _call(self, call_id, centre_id=None) -> Call | None:
-        call = service.call_for_centre(current_app.appbuilder.session, call_id, centre_id)
+        call = service.call_for_centre(self.appbuilder.session, call_id, centre_id)
         if call is None and call_id:
             abort(404)
         return call
@@ -259,20 +257,21 @@ class ExpressionOfInterestView(BackofficeView):
     def _centre(self) -> Centre | None:
         """The centre shown: a manager's own; for the help desk/Admin the one asked for
         (`?centre=`), checked against the row scope like any other id."""
-        session = current_app.appbuilder.session
+        session = self.appbuilder.session
         asked = request.args.get("centre", type=int)
         own = access.managed_centre_id()
         if own and asked and asked != own:
             abort(404)
-        if own or asked:
-            centre = service.centre_in_scope(session, own or asked)
+        centre_id = own or asked
+        if centre_id:
+            centre = service.centre_in_scope(session, centre_id)
             if centre is None:
                 abort(404)
             return centre
         return None
 
     def _own_centre_for_write(self) -> Centre:
-        centre = service.writable_centre(current_app.appbuilder.session, access.managed_centre_id(),
+        centre = service.writable_centre(self.appbuilder.session, access.managed_centre_id(),
                                          request.form.get("centre"))
         if centre is None:
             abort(403)  # only a centre manager applies, for their own centre, from a form made for it
@@ -281,7 +280,7 @@ class ExpressionOfInterestView(BackofficeView):
     def _page(self, call, centre, *, ranking=None, accepted=None, status=200):
         try:
             context = service.applications_page(
-                current_app.appbuilder.session, call, centre, ranking=ranking, accepted=accepted,
+                self.appbuilder.session, call, centre, ranking=ranking, accepted=accepted,
                 may_overview=bool({ADMIN, HELPDESK} & access.role_names()),
                 manager=bool(access.managed_centre_id()), page=request.args.get("page", 1, type=int))
         except Refused as exc:
@@ -304,7 +303,7 @@ class ExpressionOfInterestView(BackofficeView):
         """'Καταχώριση επιλογών' (K-5)."""
         centre = self._own_centre_for_write()
         call = self._call(call_id)
-        session = current_app.appbuilder.session
+        session = self.appbuilder.session
         try:
             service.save_choices(session, call, centre.id, request.form, request.form.get("version"))
         except service.CallsError as exc:
@@ -321,7 +320,7 @@ class ExpressionOfInterestView(BackofficeView):
         JavaScript, a dialog with it), then one transaction."""
         centre = self._own_centre_for_write()
         call = self._call(call_id)
-        session = current_app.appbuilder.session
+        session = self.appbuilder.session
         if request.form.get("confirm") != "yes":
             app = service.application_for(session, call.id, centre.id)
             return self.render_template("calls/eoi_confirm.html", call=call, centre=centre, app=app,

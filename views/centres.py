@@ -9,7 +9,10 @@ are in app.centres; these views read the request, call it and render.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from functools import partial
+from typing import Any
+
+from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access, permission_name
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -24,12 +27,13 @@ from wtforms.validators import DataRequired, Email, Optional, ValidationError
 from app import access
 from app import centres as service
 from app.errors import Refused, rollback_on_refusal
+from app.extensions import db
 from app.roles import ADMIN, CENTRE_MANAGER, READ
 from app.security import REQUIRED
 from models.centres import (Centre, EvaluationResult, Room, RoomKind, StaffMember, StaffRole, StaffSubmission,
                             TeacherCouncilMinutes, TrainingPeriod, Workstation, WorkstationCount)
 from views.base import BackofficeModelView, BackofficeView
-from views.fields import LabelledEnumField, enum_label, valid_afm, valid_am, yes_no
+from views.fields import LabelledEnumField, PresentFieldsFormWidget, enum_label, valid_afm, valid_am, yes_no
 
 CATEGORY = "Centre resources"
 CATEGORY_LABEL = _l("Centre resources")
@@ -119,9 +123,9 @@ def is_admin() -> bool:
 
 def workstations_link(count: WorkstationCount) -> Markup:
     """A room's workstation count, linking to the list of those workstations (K-1 drill-down)."""
-    flt = {"_flt_0_room_id": count.room_id, ("_flt_0_certified" if count.certified else "_flt_1_certified"): "y"}
+    flt: dict[str, Any] = {"_flt_0_room_id": count.room_id, ("_flt_0_certified" if count.certified else "_flt_1_certified"): "y"}
     css = "ws-certified" if count.certified else "ws-uncertified"
-    return Markup('<a class="{}" href="{}">{}</a>').format(css, url_for("WorkstationView.list", **flt), count.count)
+    return Markup('<a class="{}" href="{}">{}</a>').format(css, url_for("WorkstationView.list", **flt), count.number)
 
 
 def minutes_file_link(minutes: TeacherCouncilMinutes) -> Markup:
@@ -152,7 +156,7 @@ class AdminColumnsMixin:
             return form
         cache = self.__dict__.setdefault("_restricted_forms", {})
         if (form, removed) not in cache:
-            cache[(form, removed)] = type(form.__name__, (form,), {c: None for c in removed})
+            cache[(form, removed)] = type(form.__name__, (form,), dict.fromkeys(removed))
         return cache[(form, removed)]
 
     @property
@@ -171,17 +175,8 @@ class AdminColumnsMixin:
     def edit_form(self, value):
         self._edit_form_all = value
 
-    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
-        widgets = widgets or {}
-        widgets["add"] = self.add_widget(form=form, include_cols=[c for c in self.add_columns if c in form],
-                                         exclude_cols=exclude_cols or [], fieldsets=self.add_fieldsets)
-        return widgets
-
-    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
-        widgets = widgets or {}
-        widgets["edit"] = self.edit_widget(form=form, include_cols=[c for c in self.edit_columns if c in form],
-                                           exclude_cols=exclude_cols or [], fieldsets=self.edit_fieldsets)
-        return widgets
+    # The form widgets leave out the columns this user's form does not have.
+    add_widget = edit_widget = PresentFieldsFormWidget
 
 
 def _code_field(label, example):
@@ -204,7 +199,7 @@ class CentreAreaView(BackofficeModelView):
 
     def prefill_form(self, form, pk):
         if "centre_code" in form:
-            item = self.datamodel.get(pk, self._base_filters)
+            item = self._scoped_get(pk)
             centre = getattr(item, "centre", None) or getattr(getattr(item, "room", None), "centre", None)
             form.centre_code.data = centre.code if centre else ""
 
@@ -288,7 +283,7 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     def prefill_form(self, form, pk):
         super().prefill_form(form, pk)
         if "room_code" in form:
-            item = self.datamodel.get(pk, self._base_filters)
+            item = self._scoped_get(pk)
             form.room_code.data = item.room.code if item and item.room else ""
 
     def pre_add(self, item):
@@ -352,7 +347,7 @@ class RoomView(CentreAreaView):
 
 def _form_centre_id(form) -> int | None:
     if "centre_code" in form:
-        centre = service.centre_by_code(current_app.appbuilder.session, form.centre_code.data)
+        centre = service.centre_by_code(db.session, form.centre_code.data)
         return centre.id if centre else None
     return access.managed_centre_id()
 
@@ -367,7 +362,7 @@ class UniqueInCentre:
 
     def __call__(self, form, field):
         member_id = int(form._id) if getattr(form, "_id", None) is not None else None
-        if service.staff_identifier_taken(current_app.appbuilder.session, _form_centre_id(form), self.field_name,
+        if service.staff_identifier_taken(db.session, _form_centre_id(form), self.field_name,
                                           field.data, member_id):
             raise ValidationError(str(self.message))
 
@@ -399,7 +394,6 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
     order_columns = ["last_name", "first_name", "afm"]
     base_order = ("last_name", "asc")
     formatters_columns = {"role": enum_label(StaffRole), "confirmed_in": lambda v: v or "–"}
-    list_widget = ReadOnlyAwareListWidget
     validators_columns = {
         "last_name": [DataRequired(message=REQUIRED)],
         "first_name": [DataRequired(message=REQUIRED)],
@@ -432,11 +426,15 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
         super().pre_delete(item)
         service.check_staff_delete(self.datamodel.session, item)
 
-    def _get_list_widget(self, *args, **kwargs):
+    @property
+    def list_widget(self):
+        """K-2: the list without add/edit/delete buttons while the staff list is locked
+        (FAB instantiates `list_widget` for every list it renders, in the request; its
+        __init__ also reads every attribute, outside any request)."""
+        if not has_request_context():
+            return ReadOnlyAwareListWidget
         reason = service.staff_lock_reason(self.datamodel.session, access.managed_centre_id())
-        kwargs["readonly_reason"] = reason
-        kwargs["readonly"] = bool(reason)
-        return super()._get_list_widget(*args, **kwargs)
+        return partial(ReadOnlyAwareListWidget, readonly=bool(reason), readonly_reason=reason)
 
 
 class CoordinatorView(StaffView):

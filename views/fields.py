@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder.fields import EnumField
+from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
@@ -41,3 +42,14 @@ def valid_afm(form, field) -> None:
 def valid_am(form, field) -> None:
     if field.data and not teacher_registry_no_is_valid(field.data.strip()):
         raise ValidationError(gettext("Invalid teacher registry number (Α.Μ.): six digits."))
+
+
+class PresentFieldsFormWidget(FormWidget):
+    """FAB's add/edit form widget, listing only the columns the form really has (a view
+    may remove fields per user, e.g. the Admin-only ones)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        form, include = kwargs.get("form"), kwargs.get("include_cols")
+        if form is not None and include:
+            kwargs["include_cols"] = [c for c in include if c in form]
+        super().__init__(**kwargs)

@@ -4,13 +4,13 @@ job sees it too (app.jobs.visible_clause); the one who started a failed job, or 
 Admin, may retry it."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext, lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app import access, jobs
 from app.clock import utc_to_local

@@ -88,8 +88,8 @@ def load_demo_calls(session, rng, context) -> str:
         spread(closed_id, round(0.55 * n * rng.uniform(0.3, 1.7)), "IIa", pid)
     for rid, n in sorted(per_region.items()):
         spread(closed_id, round(0.15 * n * rng.uniform(0.0, 2.0)), "IIb", rid)
-    for start in range(0, len(cells), 5000):
-        session.execute(insert(AnnexACell), cells[start:start + 5000])
+    for offset in range(0, len(cells), 5000):
+        session.execute(insert(AnnexACell), cells[offset:offset + 5000])
 
     # Final applications of the closed call, one per centre.
     closed = calls["B2-DEMO-CLOSED"]
@@ -105,14 +105,14 @@ def load_demo_calls(session, rng, context) -> str:
                      "submitted_at": submitted, "prefecture_id": pid, "declarations_text": declarations,
                      "ticket": ticket_hex, "random_number": number})
         rankings[cid] = rng.sample([c for c, _code in clusters], len(clusters))
-    for start in range(0, len(apps), 5000):
-        session.execute(insert(Application), apps[start:start + 5000])
+    for offset in range(0, len(apps), 5000):
+        session.execute(insert(Application), apps[offset:offset + 5000])
     app_ids = dict(session.execute(select(Application.centre_id, Application.id)
                                    .where(Application.call_id == closed.id)).all())
     choices = [{"application_id": app_ids[cid], "position": i, "cluster_id": cluster_id}
                for cid, ranking in rankings.items() for i, cluster_id in enumerate(ranking, start=1)]
-    for start in range(0, len(choices), 10_000):
-        session.execute(insert(ApplicationChoice), choices[start:start + 10_000])
+    for offset in range(0, len(choices), 10_000):
+        session.execute(insert(ApplicationChoice), choices[offset:offset + 10_000])
     return (f"calls: B2-DEMO-OPEN, B2-DEMO-CLOSED ({len(apps)} final applications, "
             f"{sum(c['programmes'] for c in cells if c['call_id'] == closed_id)} programmes; "
             f"run `flask lottery run B2-DEMO-CLOSED`)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 CATEGORIES = ("IIa", "IIb")
@@ -45,7 +46,7 @@ class Cell:
 class Problem:
     line: int  # 0: the file as a whole
     message: str  # English msgid with %(…)s parameters
-    params: dict = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
 
 
 def decode(data: bytes) -> str:
@@ -122,7 +123,8 @@ def parse(data: bytes | str, *, clusters: set[str], prefectures: set[str], regio
     return (cells if not problems else []), problems
 
 
-def _row(row, index, line, clusters, prefectures, regions) -> tuple[Cell | None, list[Problem]]:
+def _row(row: list[str], index: dict[str, int], line: int, clusters: Collection[str], prefectures: Collection[str],
+         regions: Collection[str]) -> tuple[Cell | None, list[Problem]]:
     if len(row) <= max(index.values()):
         return None, [Problem(line, _l("The row has %(found)s columns; %(needed)s are needed."),
                               {"found": len(row), "needed": max(index.values()) + 1})]
@@ -163,7 +165,7 @@ def _row(row, index, line, clusters, prefectures, regions) -> tuple[Cell | None,
         if count < 0:
             problems.append(Problem(line, _l("The number of programmes cannot be negative (%(value)s)."),
                                     {"value": count}))
-    if problems:
+    if problems or category is None or count is None:
         return None, problems
     return Cell(cluster, category, area, count, line), []
 

@@ -28,7 +28,7 @@ def minutes_upload_open(deadline: dt.datetime | None, now: dt.datetime) -> bool:
 
 def teacher_registry_no_is_valid(value: str | None) -> bool:
     """Α.Μ. εκπαιδευτικού: six digits."""
-    return bool(value) and TEACHER_REGISTRY_NO.match(value) is not None
+    return value is not None and TEACHER_REGISTRY_NO.match(value) is not None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def phase(opens_at: dt.datetime, closes_at: dt.datetime, now: dt.datetime) -> Ph
 @dataclass(frozen=True)
 class Problem:
     message: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
 
 
 RANK_PREFIX = "rank_"

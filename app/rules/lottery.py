@@ -33,7 +33,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 ALGORITHM = "KSE-LOTTERY-v1"
 CATEGORIES = ("IIa", "IIb")  # Latin letters; ΙΙa = own prefecture, ΙΙb = own region
@@ -85,7 +86,7 @@ def ticket(secret_hex: str, call_code: str, centre_code: str) -> tuple[str, str]
     """
     _check_code("call code", call_code)
     _check_code("centre code", centre_code)
-    message = f"{ALGORITHM}|{call_code}|{centre_code}".encode("utf-8")
+    message = f"{ALGORITHM}|{call_code}|{centre_code}".encode()
     ticket_hex = hmac.new(_secret_bytes(secret_hex), message, hashlib.sha256).hexdigest()
     return ticket_hex, f"{int(ticket_hex, 16) % 10**12:012d}"
 

@@ -29,7 +29,7 @@ def seal(secret: bytes, master_key: bytes, context: str) -> str:
         raise SealError("the secret must be 32 bytes")
     nonce = secrets.token_bytes(16)
     stream = hmac.new(_subkey(master_key, "enc"), nonce + context.encode(), hashlib.sha256).digest()
-    cipher = bytes(a ^ b for a, b in zip(secret, stream))
+    cipher = bytes(a ^ b for a, b in zip(secret, stream, strict=True))
     tag = _tag(master_key, context, nonce, cipher)
     return "$".join((VERSION, nonce.hex(), cipher.hex(), tag.hex()))
 
@@ -45,7 +45,7 @@ def unseal(sealed: str, master_key: bytes, context: str) -> bytes:
     if not hmac.compare_digest(tag, _tag(master_key, context, nonce, cipher)):
         raise SealError("the sealed secret does not match this key and call (was the key changed?)")
     stream = hmac.new(_subkey(master_key, "enc"), nonce + context.encode(), hashlib.sha256).digest()
-    return bytes(a ^ b for a, b in zip(cipher, stream))
+    return bytes(a ^ b for a, b in zip(cipher, stream, strict=True))
 
 
 def _tag(master_key: bytes, context: str, nonce: bytes, cipher: bytes) -> bytes:

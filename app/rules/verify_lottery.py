@@ -68,7 +68,7 @@ def parse(data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Difference("ERROR: the file is not UTF-8 text ({})".format(exc))
+        raise Difference("ERROR: the file is not UTF-8 text ({})".format(exc)) from None
 
     def no_duplicate_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
         obj: Dict[str, Any] = {}
@@ -86,7 +86,7 @@ def parse(data: bytes) -> Any:
             text, object_pairs_hook=no_duplicate_keys, parse_float=no_float, parse_constant=no_float
         )
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise Difference("ERROR: the file is not a valid bundle JSON ({})".format(exc))
+        raise Difference("ERROR: the file is not a valid bundle JSON ({})".format(exc)) from None
 
 
 def need(condition: bool, sentence: str) -> None:
@@ -109,7 +109,8 @@ def is_utc_time(value: Any) -> bool:
     if match is None:
         return False
     try:
-        datetime(*[int(part) for part in match.groups()[:6]], tzinfo=timezone(timedelta(0)))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+        datetime(year, month, day, hour, minute, second, tzinfo=timezone(timedelta(0)))
     except ValueError:
         return False
     return True
@@ -218,7 +219,7 @@ def allocate(order: List[Dict[str, Any]], cells: List[Dict[str, Any]],
             home = (("IIa", app["prefecture"]), ("IIb", app["region"]))
             choice = None
             rank = 0
-            for rank, cluster in enumerate(app["clusters"]):
+            for rank, cluster in enumerate(app["clusters"]):  # noqa: B007 - read after the loop
                 for category, area in home:
                     if left(cluster, category, area) > 0:
                         choice = (cluster, category, area)

@@ -47,7 +47,7 @@ REGION_OF = {"P1": "R1", "P2": "R1", "P3": "R2", "P4": "R2", "P5": "R3"}
 
 def hmac_ticket(secret_hex: str, call: str, centre: str) -> str:
     """lottery.md step 2 written out again with hmac, for known-answer checks."""
-    message = f"KSE-LOTTERY-v1|{call}|{centre}".encode("utf-8")
+    message = f"KSE-LOTTERY-v1|{call}|{centre}".encode()
     return hmac.new(bytes.fromhex(secret_hex), message, hashlib.sha256).hexdigest()
 
 
@@ -193,7 +193,7 @@ def test_known_answer_bundle_bytes() -> None:
     assert tuple(bundle) == BUNDLE_KEYS
     data = lottery.serialise(bundle)
     assert data == (json.dumps(bundle, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
-    assert "Β2.1".encode("utf-8") in data  # ensure_ascii=False: Greek stays readable
+    assert "Β2.1".encode() in data  # ensure_ascii=False: Greek stays readable
     assert lottery.bundle_sha256(data) == hashlib.sha256(data).hexdigest()
     assert lottery.bundle_sha256(data) == "f233640983b26e7f03dc48ec84595e3f79b21c9b0873ee157540be911985c371"
 
@@ -557,7 +557,7 @@ def test_uniformity_chi_square_passes_for_the_lottery() -> None:
 def test_uniformity_chi_square_fails_for_biased_orders() -> None:
     """Invariant Uniformity: the same chi-square test rejects a biased order, so it could fail."""
     assert chi_square_worst([_by_submission(s) for s in UNIFORM_SECRETS]) > CHI2_CRITICAL_DF7
-    assert chi_square_worst([_nudged(o, s) for o, s in zip(REAL_ORDERS, UNIFORM_SECRETS)]) > CHI2_CRITICAL_DF7
+    assert chi_square_worst([_nudged(o, s) for o, s in zip(REAL_ORDERS, UNIFORM_SECRETS, strict=True)]) > CHI2_CRITICAL_DF7
 
 
 def test_uniformity_no_correlation_with_submission_time_or_centre_code() -> None:
