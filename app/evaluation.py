@@ -22,6 +22,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import Integer, case, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -61,6 +62,17 @@ def check_open(cycle: EvaluationCycle) -> None:
     if cycle.is_closed:
         raise Refused(_l("Cycle %(name)s is closed: its marks and scores can no longer change."),
                       status=409, name=cycle.name)
+
+
+def check_cycle_edit(cycle: EvaluationCycle) -> None:
+    """A cycle's details change while it is open; once drawn, not its chair, assessor or
+    sample size (the assignments and the draw depend on them)."""
+    check_open(cycle)
+    if cycle.sampled_at is not None:
+        state = sa_inspect(cycle)
+        fixed = ("chair_id", "assessor_id", "sample_all_up_to", "sample_min", "sample_share")
+        if any(state.attrs[c].history.has_changes() for c in fixed):
+            raise Refused(_l("The sample has been drawn: its chair, assessor and sample size are fixed."))
 
 
 def check_not_sampled(cycle: EvaluationCycle) -> None:
@@ -526,6 +538,15 @@ def sheet(session: Session, evaluator: Evaluator) -> Sheet:
     return Sheet(evaluator=evaluator, cycles=cycles, history=list(history), levels=list(levels),
                  rank=history[-1].new_rank if history else None, total_points=running,
                  chart_points=[(c.name, c.points or 0) for c in cycles])
+
+
+def recent_rescorings(session: Session, limit: int = 20) -> list[RescoringRun]:
+    return list(session.scalars(select(RescoringRun).order_by(RescoringRun.id.desc()).limit(limit)))
+
+
+def evaluator_id_by_number(session: Session, number: str, visible) -> int | None:
+    """The id of the evaluator with this registry number, if the user may see it."""
+    return session.scalar(select(Evaluator.id).where(Evaluator.registry_no == number, visible))
 
 
 def evaluator_for_sheet(session: Session, evaluator_id: int, visible) -> Evaluator:

@@ -14,7 +14,6 @@ from flask_appbuilder.fields import EnumField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import inspect, select
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app import access, jobs
@@ -23,7 +22,7 @@ from app.csv_export import stream_rows
 from app.errors import Refused
 from app.roles import ADMIN, COMMITTEE, CRUD, EVALUATOR, GRADER, HELPDESK, READ
 from models.evaluation import (ATTITUDE, CRITERIA, EvaluationCycle, LevelDecision, LevelThreshold, Participation,
-                               PointBand, Report, ReportMark, RescoringRun)
+                               PointBand, Report, ReportMark)
 from models.evaluators import Evaluator, PerformanceLevel
 from models.jobs import JobState
 from views.base import BackofficeModelView, BackofficeView, ReadOnlyModelView
@@ -189,12 +188,7 @@ class EvaluationCycleView(BackofficeModelView):
 
     def pre_update(self, item):
         super().pre_update(item)
-        service.check_open(item)
-        if item.sampled_at is not None:
-            state = inspect(item)
-            fixed = ("chair_id", "assessor_id", "sample_all_up_to", "sample_min", "sample_share")
-            if any(state.attrs[c].history.has_changes() for c in fixed):
-                raise Refused(_l("The sample has been drawn: its chair, assessor and sample size are fixed."))
+        service.check_cycle_edit(item)
 
     def pre_delete(self, item):
         super().pre_delete(item)
@@ -209,7 +203,6 @@ class EvaluationCycleView(BackofficeModelView):
         try:
             n = service.draw_sample(self.datamodel.session, item)
         except Refused as exc:
-            self.datamodel.session.rollback()
             _flash_refused(exc)
         else:
             flash(gettext("Sample drawn: %(n)s reports coded and assigned.", n=n), "success")
@@ -223,7 +216,6 @@ class EvaluationCycleView(BackofficeModelView):
         try:
             n = service.close_cycle(self.datamodel.session, item)
         except Refused as exc:
-            self.datamodel.session.rollback()
             _flash_refused(exc)
         else:
             flash(gettext("Cycle closed: ΒΑ of %(n)s evaluators computed; level proposals await confirmation.",
@@ -241,8 +233,7 @@ class EvaluationCycleView(BackofficeModelView):
             try:
                 n = service.import_cycle_csv(self.datamodel.session, item, text)
             except Refused as exc:
-                self.datamodel.session.rollback()
-                errors = exc.text().split("; ")
+                    errors = exc.text().split("; ")
             else:
                 flash(gettext("%(n)s reports imported.", n=n), "success")
                 return redirect(url_for(".show", pk=item.id))
@@ -368,7 +359,7 @@ class RescoringView(BackofficeView):
     @has_access
     def list(self):
         session = current_app.appbuilder.session
-        runs = session.scalars(select(RescoringRun).order_by(RescoringRun.id.desc()).limit(20)).all()
+        runs = service.recent_rescorings(session)
         can_rescore = self.appbuilder.sm.has_access("can_rescore", self.class_permission_name)
         return self.render_template("evaluation/rescoring.html", runs=runs, can_rescore=can_rescore,
                                     when=service.when)
@@ -457,8 +448,7 @@ class IndividualSheetView(BackofficeView):
         number = (request.args.get("registry_no") or "").strip()[:16]
         if number:
             session = current_app.appbuilder.session
-            found = session.scalar(select(Evaluator.id).where(Evaluator.registry_no == number,
-                                                              access.row_clause(Evaluator)))
+            found = service.evaluator_id_by_number(session, number, access.row_clause(Evaluator))
             if found is not None:
                 return redirect(url_for(".show", evaluator_id=found))
             flash(gettext("No evaluator with registry no. %(no)s.", no=number), "warning")
