@@ -37,8 +37,21 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "ScoringTableView": {HELPDESK: R, COMMITTEE: R},
     "NominalTableView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list"}},
     "EvaluatorSearchView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list"}},
-    "GradingAssignmentView": {HELPDESK: R, COMMITTEE: RW},
-    "MyGradingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export", "submit_grades"}},
+    # Evaluation (E-10…E-15): the committee runs cycles, levels and rescoring; a grader marks
+    # only what is assigned to them; the evaluator reads only their own sheet.
+    "EvaluationCycleView": {HELPDESK: R, COMMITTEE: RW | {"can_import_csv", "draw_sample", "close_cycle"}},
+    "ParticipationView": {HELPDESK: R, COMMITTEE: R | {"can_add"}},
+    "ReportView": {HELPDESK: R, COMMITTEE: R | {"can_add"}},
+    "ReportMarkView": {HELPDESK: R, COMMITTEE: R},
+    "AttitudeMarkingView": {GRADER: {"can_list", "can_show", "can_edit"}},
+    "ReportMarkingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export"}},
+    "PointBandView": {HELPDESK: R, COMMITTEE: RW},
+    "LevelThresholdView": {HELPDESK: R, COMMITTEE: RW},
+    "LevelDecisionView": {HELPDESK: R, COMMITTEE: R | {"can_edit", "confirm_levels"}},
+    "RescoringView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list", "can_rescore"}},
+    "RankingTablesView": {HELPDESK: {"can_list", "can_export"}, COMMITTEE: {"can_list", "can_export"}},
+    "IndividualSheetView": {HELPDESK: {"can_list", "can_show"}, COMMITTEE: {"can_list", "can_show"},
+                            EVALUATOR: {"can_list", "can_show"}},
     "AuditEntryView": {HELPDESK: R},
     # Background jobs: those who start jobs follow (and retry) their own; the help desk reads all.
     "JobView": {HELPDESK: R, COMMITTEE: R | {"can_retry"}, CENTRE_MANAGER: R | {"can_retry"}},

@@ -51,7 +51,12 @@ def test_demo_scores_are_the_computation_not_random(app, db_session):
         assert (evaluator.qualification_score, evaluator.experience_score) == (be1, be2), evaluator.registry_no
         if evaluator.interview_score is not None:
             assert evaluator.entry_score == rules.entry_score(be1, be2, evaluator.interview_score)
-            assert evaluator.ranking_score == evaluator.entry_score  # E-13: no cycle yet
+            # E-13: ΒΚ = ΒΕ with no cycle; the demo's closed cycle 2025-Α rescored some (app.demo.evaluation).
+            from app.evaluation import closed_scores
+            from app.rules.evaluation import ranking_score
+
+            performance = [score for _name, score in closed_scores(db_session, [evaluator.id]).get(evaluator.id, [])]
+            assert evaluator.ranking_score == ranking_score(evaluator.entry_score, performance)
 
 
 def test_only_verified_rows_count_for_an_enrolled_evaluator(app, db_session):

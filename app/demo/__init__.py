@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from app import audit
-from app.demo.evaluators import insert_demo_candidate, insert_evaluators, load_evaluation_demo
+from app.demo.evaluators import insert_demo_candidate, insert_evaluators
 from app.rules.identifiers import make_afm
 
 DEMO_ACCOUNTS = [
@@ -23,6 +23,7 @@ DEMO_ACCOUNTS = [
     ("evaluator1", "Evaluator", "Νικόλαος", "Αθανασίου"),
     ("evaluator2", "Evaluator", "Αικατερίνη", "Δημητρίου"),
     ("grader", "Grader", "Ιωάννης", "Νικολάου"),
+    ("assessor", "Grader", "Σοφία", "Ιωαννίδου"),  # independent assessor of the demo cycles (E-10)
     ("candidate", "Evaluator", "Σοφία", "Παπαδημητρίου"),  # a draft application (form I.2)
 ]
 
@@ -87,6 +88,7 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
     from app.demo.calls import load_demo_calls
     from app.demo.centres import load_centres_demo
     from app.demo.committee import load_committee_demo
+    from app.demo.evaluation import load_evaluation_demo
 
     extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo,
                                                     load_committee_demo)]

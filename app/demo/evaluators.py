@@ -1,7 +1,7 @@
 """Demo data of the evaluator registry (E-…): evaluators' registry files with real rows
 (degrees, postgraduate degrees, training, languages, experience, preferences) inserted in
-bulk, their ΒΕ computed by the E-7 recomputation (never random), one candidate still in
-draft, and the evaluation area's grading assignments."""
+bulk, their ΒΕ computed by the E-7 recomputation (never random), and one candidate still in
+draft (the evaluation area's demo is app.demo.evaluation)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -160,17 +160,3 @@ def insert_demo_candidate(session) -> int:
     session.add(evaluator)
     session.flush()
     return evaluator.id
-
-
-def load_evaluation_demo(session, rng, context) -> str:
-    from models.evaluation import GraderKind, ReportGrade
-
-    users, evaluator_ids = context["users"], context["evaluator_ids"]
-    evaluators = len(evaluator_ids)
-    grader = users["grader"]
-    for n in range(1, 7):
-        session.add(ReportGrade(cycle="2026-A", report_code=f"R-2026A-{n:03d}",
-                                evaluator_id=evaluator_ids[f"EMA{(n % evaluators) + 1:06d}"],
-                                grader_id=grader.id if n <= 4 else users["admin"].id,
-                                grader_kind=GraderKind.independent if n % 2 else GraderKind.chair))
-    return ""
