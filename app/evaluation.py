@@ -154,7 +154,7 @@ def draw_sample(session: Session, cycle: EvaluationCycle, *, seed: str | None = 
     cycle.sample_seed = seed or secrets.token_hex(16)
     taken = {code for code in session.scalars(select(Report.code)) if code}
     sampled: list[Report] = []
-    for evaluator_id, own in by_evaluator.items():
+    for _evaluator_id, own in by_evaluator.items():
         size = rules.sample_size(len(own), cycle.sample_all_up_to, cycle.sample_min, cycle.sample_share)
         number = own[0].evaluator.registry_no or ""  # enrolled evaluators all have one
         chosen = set(rules.draw_sample(cycle.sample_seed, number, [r.reference for r in own], size))

@@ -2,6 +2,7 @@
 demo cycle 2026-Α, the committee closes it and rescores, and evaluator1 downloads their
 individual sheet whose chart now holds the new cycle (E-10…E-15)."""
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -83,7 +84,7 @@ def test_marking_closing_rescoring_and_the_sheet_pdf(page, db_session):
     assert "2026-Α" in page.inner_text("#sheet-cycles")
     with page.expect_download() as info:
         page.click("#sheet-pdf")
-    reader = PdfReader(io.BytesIO(open(info.value.path(), "rb").read()))
+    reader = PdfReader(io.BytesIO(Path(info.value.path()).read_bytes()))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "Κύκλοι στο διάγραμμα: 2025-Α, 2026-Α" in text
     assert [img for p in reader.pages for img in p.images]

@@ -46,12 +46,12 @@ def marks_snapshot(session):
 
 
 def mark_report(client, mark_id, values=(80, 70, 60, 90)):
-    return client.post_form(f"/reportmarkingview/edit/{mark_id}", dict(zip(CRITERIA, values)),
+    return client.post_form(f"/reportmarkingview/edit/{mark_id}", dict(zip(CRITERIA, values, strict=False)),
                             page="/reportmarkingview/list/")
 
 
 def mark_attitude(client, participation_id, values=(75, 85, 65, 95)):
-    return client.post_form(f"/attitudemarkingview/edit/{participation_id}", dict(zip(ATTITUDE, values)),
+    return client.post_form(f"/attitudemarkingview/edit/{participation_id}", dict(zip(ATTITUDE, values, strict=False)),
                             page="/attitudemarkingview/list/")
 
 

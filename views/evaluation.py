@@ -253,7 +253,7 @@ class AttitudeMarkingView(BackofficeModelView):
     search_columns: list[str] = []
     order_columns: list[str] = []
     label_columns = LABELS
-    validators_columns = {c: MARK_RANGE for c in ATTITUDE}
+    validators_columns = dict.fromkeys(ATTITUDE, MARK_RANGE)
     role_permissions = {GRADER: {"can_list", "can_show", "can_edit"}}
     helpdesk_reads = False
 
@@ -276,7 +276,7 @@ class ReportMarkingView(BackofficeModelView):
     order_columns = ["code"]
     base_order = ("code", "asc")
     label_columns = LABELS
-    validators_columns = {c: MARK_RANGE for c in CRITERIA}
+    validators_columns = dict.fromkeys(CRITERIA, MARK_RANGE)
     role_permissions = {GRADER: {"can_list", "can_show", "can_edit", "can_export"}}
     helpdesk_reads = False
 

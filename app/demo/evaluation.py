@@ -35,7 +35,7 @@ def load_evaluation_demo(session, rng, context) -> str:
                                 chair_id=chair.id, assessor_id=assessor.id)
         session.add(cycle)
         session.flush()
-        for evaluator, count in zip(members, reports_each):
+        for evaluator, count in zip(members, reports_each, strict=False):
             session.add(Participation(cycle_id=cycle.id, evaluator_id=evaluator.id))
             for n in range(1, count + 1):
                 session.add(Report(cycle_id=cycle.id, evaluator_id=evaluator.id,

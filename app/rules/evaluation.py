@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 MARK_MIN, MARK_MAX = 1, 100  # E-10: every criterion is on 1–100
 ATTITUDE_CRITERIA = ("interest", "organisation", "time_management", "cooperativeness")  # axis i
 REPORT_CRITERIA = ("commentary", "clarity", "consistency", "usefulness")  # axis ii
-DEFAULT_REPORT_WEIGHTS = {c: 25 for c in REPORT_CRITERIA}  # per cent, editable per cycle
+DEFAULT_REPORT_WEIGHTS = dict.fromkeys(REPORT_CRITERIA, 25)  # per cent, editable per cycle
 DEFAULT_GRADER_WEIGHTS = (50, 50)  # chair, independent assessor (per cent)
 ATTITUDE_WEIGHT, REPORTS_WEIGHT = Decimal("0.25"), Decimal("0.75")  # E-11
 ENTRY_WEIGHT, PERFORMANCE_WEIGHT = Decimal("0.3"), Decimal("0.7")  # E-13

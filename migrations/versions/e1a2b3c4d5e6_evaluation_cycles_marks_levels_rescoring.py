@@ -3,7 +3,7 @@ rescoring runs (E-10…E-15); replaces the report_grade stub. Seeds the E-12 def
 rescoring lock row.
 
 Revision ID: e1a2b3c4d5e6
-Revises: 90343f00c26a
+Revises: c0e1a2b3d4f5
 Create Date: 2026-11-25 23:01:37.231831
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e1a2b3c4d5e6'
-down_revision = '90343f00c26a'
+down_revision = 'c0e1a2b3d4f5'
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,7 @@ def test_weighted_mark_default_and_edited_weights():  # E-10 axis ii
     assert r.weighted_mark(marks, r.DEFAULT_REPORT_WEIGHTS) == D("50.25")
     assert r.weighted_mark(marks, {"commentary": 100, "clarity": 0, "consistency": 0, "usefulness": 0}) == D("100.00")
     with pytest.raises(ValueError):
-        r.weighted_mark(marks, {c: 0 for c in r.REPORT_CRITERIA})
+        r.weighted_mark(marks, dict.fromkeys(r.REPORT_CRITERIA, 0))
 
 
 def test_report_score_weights_chair_and_assessor():
