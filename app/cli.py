@@ -103,3 +103,6 @@ def register_cli(app) -> None:
     from app.calls import lottery_cli  # flask lottery run|export CODE
 
     app.cli.add_command(lottery_cli)
+    from app.evaluation import ema_cli  # flask ema rescore
+
+    app.cli.add_command(ema_cli)

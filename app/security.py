@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import abort, current_app, flash, g, redirect, request, session as cookie_session
-from flask_appbuilder import expose
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, SimpleFormView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, RoleModelView, SimpleFormView, UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
@@ -169,9 +169,28 @@ class ChangeOwnPasswordView(SimpleFormView):
         flash(str(_l("Your password was changed.")), "info")
 
 
+class BackofficeRoleModelView(RoleModelView):
+    """FAB's role view, with its actions POST-only (CSRF-checked) and always handed a
+    list: FAB's single-row GET route passes one Role to `copy_role`, which iterates it
+    (a 500 the fuzzer found)."""
+
+    class_permission_name = "RoleModelView"  # FAB's own permission name, unchanged
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    @has_access
+    def action(self, name, pk):
+        if name not in self.actions:
+            abort(404)
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        return self.actions[name].func([item])
+
+
 class BackofficeSecurityManager(PermissionCacheMixin, SecurityManager):
     user_model = AppUser
     userdbmodelview = BackofficeUserDBModelView
+    rolemodelview = BackofficeRoleModelView
     authdbview = BackofficeAuthDBView
     resetmypasswordview = ChangeOwnPasswordView
 

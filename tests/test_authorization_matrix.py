@@ -23,9 +23,35 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "ThematicFieldView": {HELPDESK: R, COMMITTEE: R},
     "TargetGroupView": {HELPDESK: R, COMMITTEE: R},
     "ClusterView": {HELPDESK: R, CENTRE_MANAGER: R},
-    "EvaluatorView": {HELPDESK: R, COMMITTEE: RW, EVALUATOR: R},
-    "GradingAssignmentView": {HELPDESK: R, COMMITTEE: RW},
-    "MyGradingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export", "submit_grades"}},
+    # The evaluator registry (E-1…E-3, E-7, E-14): a candidate fills in their own form I.2
+    # (the file's sections, its rows, documents) and submits it; the committee reads every
+    # file and deactivates (E-2) but deletes nothing; the Admin alone edits the E-7 table.
+    "EvaluatorView": {HELPDESK: R, COMMITTEE: R | {"can_deactivate"}, EVALUATOR: R | {"can_edit"}},
+    "MyApplicationView": {EVALUATOR: {"can_list", "can_submit"}},
+    **{view: {HELPDESK: R, COMMITTEE: R, EVALUATOR: RW} for view in (
+        "EvaluatorCentreRelationView", "EvaluatorDegreeView", "EvaluatorPostgraduateView", "EvaluatorTrainingView",
+        "EvaluatorLanguageView", "EvaluatorCofundedExperienceView", "EvaluatorProfessionalExperienceView",
+        "FieldPreferenceView", "GroupPreferenceView", "RegionPreferenceView")},
+    "SupportingDocumentView": {HELPDESK: R, COMMITTEE: R, EVALUATOR: R | {"can_delete", "can_upload"}},
+    "EvaluatorStatusChangeView": {HELPDESK: R, COMMITTEE: R, EVALUATOR: R},
+    "ScoringTableView": {HELPDESK: R, COMMITTEE: R},
+    "NominalTableView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list"}},
+    "EvaluatorSearchView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list"}},
+    # Evaluation (E-10…E-15): the committee runs cycles, levels and rescoring; a grader marks
+    # only what is assigned to them; the evaluator reads only their own sheet.
+    "EvaluationCycleView": {HELPDESK: R, COMMITTEE: RW | {"can_import_csv", "draw_sample", "close_cycle"}},
+    "ParticipationView": {HELPDESK: R, COMMITTEE: R | {"can_add"}},
+    "ReportView": {HELPDESK: R, COMMITTEE: R | {"can_add"}},
+    "ReportMarkView": {HELPDESK: R, COMMITTEE: R},
+    "AttitudeMarkingView": {GRADER: {"can_list", "can_show", "can_edit"}},
+    "ReportMarkingView": {GRADER: {"can_list", "can_show", "can_edit", "can_export"}},
+    "PointBandView": {HELPDESK: R, COMMITTEE: RW},
+    "LevelThresholdView": {HELPDESK: R, COMMITTEE: RW},
+    "LevelDecisionView": {HELPDESK: R, COMMITTEE: R | {"can_edit", "confirm_levels"}},
+    "RescoringView": {HELPDESK: {"can_list"}, COMMITTEE: {"can_list", "can_rescore"}},
+    "RankingTablesView": {HELPDESK: {"can_list", "can_export"}, COMMITTEE: {"can_list", "can_export"}},
+    "IndividualSheetView": {HELPDESK: {"can_list", "can_show"}, COMMITTEE: {"can_list", "can_show"},
+                            EVALUATOR: {"can_list", "can_show"}},
     "AuditEntryView": {HELPDESK: R},
     # Background jobs: those who start jobs follow (and retry) their own; the help desk reads all.
     "JobView": {HELPDESK: R, COMMITTEE: R | {"can_retry"}, CENTRE_MANAGER: R | {"can_retry"}},
@@ -48,6 +74,15 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     "StaffSubmissionView": {HELPDESK: R, CENTRE_MANAGER: R},  # "reopen": Admin only
     "StaffFinalSubmissionView": {CENTRE_MANAGER: {"can_list", "can_confirm", "can_submit"}},
     "TrainingPeriodView": {HELPDESK: R, CENTRE_MANAGER: R},
+    # Committee (E-4…E-6, E-8, E-9): nothing of the registry is deleted by the committee;
+    # an evaluator files and reads only their own modification requests and relations.
+    "CommitteeSessionView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit", "can_agenda"}},
+    "ApplicationProcessingView": {COMMITTEE: {"can_list", "can_show", "can_process"}},
+    "ModificationRequestView": {HELPDESK: R, COMMITTEE: R | {"can_decide"}, EVALUATOR: R | {"can_file"}},
+    "SelectionRequestView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_run"}},
+    "BodyView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit"}},
+    "OperationalProgrammeView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit"}},
+    "EvaluatorRelationView": {HELPDESK: R, COMMITTEE: R | {"can_add", "can_edit"}, EVALUATOR: R},
 }
 # FAB's security views: Admin only, but every user has their profile and password
 # form, and the help desk reads the user list.

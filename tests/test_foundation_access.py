@@ -3,7 +3,7 @@ choices: a user reaches only their own centre / evaluator file / assignments,
 whatever ids they type or post."""
 import re
 
-from models.evaluation import ReportGrade
+from models.evaluation import ReportMark
 from models.evaluators import Evaluator
 
 
@@ -30,70 +30,70 @@ def test_evaluator_sees_only_their_own_registry_file(login, db_session):
     assert ids_in(evaluator.get("/evaluatorview/list/").get_data(as_text=True), r"EMA\d{6}") == {"EMA000001"}
     assert evaluator.get(f"/evaluatorview/show/{own.id}").status_code == 200
     assert evaluator.get(f"/evaluatorview/show/{other.id}").status_code == 404
-    assert evaluator.get(f"/evaluatorview/edit/{own.id}").status_code == 403  # read only
+    # Their own file is theirs to fill in (evaluators area, form I.2); another's is not found.
+    assert evaluator.get(f"/evaluatorview/edit/{own.id}").status_code == 200
+    assert evaluator.get(f"/evaluatorview/edit/{other.id}").status_code == 404
+
+
+def _marks(session, username):
+    from models.users import AppUser
+
+    user_id = session.query(AppUser.id).filter_by(username=username).scalar()
+    return session.query(ReportMark).filter_by(grader_id=user_id).order_by(ReportMark.id).all()
 
 
 def test_grader_sees_only_assignments_and_never_the_evaluator(login, db_session, app):
     """E-10: reports reach graders anonymised (the author coded)."""
     grader = login("grader")
-    html = grader.get("/mygradingview/list/").get_data(as_text=True)
-    assert ids_in(html, r"R-2026A-\d{3}") == {f"R-2026A-00{n}" for n in range(1, 5)}
+    own, foreign = _marks(db_session, "grader"), _marks(db_session, "assessor")
+    html = grader.get("/reportmarkingview/list/?psize_ReportMarkingView=100").get_data(as_text=True)
+    assert all(f"/reportmarkingview/show/{m.id}\"" in html for m in own)
+    assert not any(f"/reportmarkingview/show/{m.id}\"" in html for m in foreign)
     assert "EMA0000" not in html
-    export = grader.get("/mygradingview/export/").get_data(as_text=True)
-    assert "EMA0000" not in export and len(export.strip().splitlines()) == 5
-    foreign = db_session.query(ReportGrade).filter_by(report_code="R-2026A-005").one()
-    assert grader.get(f"/mygradingview/show/{foreign.id}").status_code == 404
-    assert grader.get(f"/mygradingview/edit/{foreign.id}").status_code == 404
+    export = grader.get("/reportmarkingview/export/").get_data(as_text=True)
+    assert "EMA0000" not in export and len(export.strip().splitlines()) == len(own) + 1
+    assert grader.get(f"/reportmarkingview/show/{foreign[0].id}").status_code == 404
+    assert grader.get(f"/reportmarkingview/edit/{foreign[0].id}").status_code == 404
 
 
 def test_grader_cannot_act_on_or_edit_someone_elses_assignment(login, db_session):
     grader = login("grader")
-    foreign = db_session.query(ReportGrade).filter_by(report_code="R-2026A-005").one()
-    own = db_session.query(ReportGrade).filter_by(report_code="R-2026A-001").one()
-    page = "/mygradingview/list/"
-    # bulk action with a foreign row id among own ids: refused as a whole
-    response = grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [own.id, foreign.id]}, page=page)
-    assert response.status_code == 404
-    # single-row action endpoint, foreign id
-    assert grader.post_form(f"/mygradingview/action/submit_grades/{foreign.id}", page=page).status_code == 404
-    # an unknown action name is a 404, not a 500
-    assert grader.post_form(f"/mygradingview/action/drop_tables/{own.id}", page=page).status_code == 404
-    # GET on an action endpoint never acts
-    assert grader.get(f"/mygradingview/action/submit_grades/{own.id}").status_code == 405
+    own = next(m for m in _marks(db_session, "grader") if m.commentary is None)
+    page = "/reportmarkingview/list/"
+    # an unknown action name is a 404, not a 500, whatever the row
+    assert grader.post_form(f"/reportmarkingview/action/drop_tables/{own.id}", page=page).status_code == 404
+    assert grader.post_form("/reportmarkingview/action_post", {"action": "drop_tables", "rowid": [own.id]},
+                            page=page).status_code == 404
     # forged fields on edit: only the marks are editable, the assignment does not move
-    edit = f"/mygradingview/edit/{own.id}"
+    edit = f"/reportmarkingview/edit/{own.id}"
+    before = (own.grader_id, own.report_id, own.cycle_id, own.code, own.capacity)
     response = grader.post_form(edit, {"commentary": "80", "clarity": "70", "consistency": "90", "usefulness": "60",
-                                       "grader": "1", "grader_id": "1", "evaluator": "3"}, page=edit)
+                                       "grader": "1", "grader_id": "1", "report_id": "1", "cycle": "1", "code": "X",
+                                       "capacity": "independent"}, page=page)
     assert response.status_code == 302
     db_session.expire_all()
-    own = db_session.get(ReportGrade, own.id)
-    grader_user_id = own.grader_id
-    assert own.commentary == 80 and own.grader.username == "grader" and grader_user_id == own.grader.id
-    assert db_session.get(ReportGrade, foreign.id).submitted_at is None
+    own = db_session.get(ReportMark, own.id)
+    assert own.commentary == 80 and (own.grader_id, own.report_id, own.cycle_id, own.code, own.capacity) == before
 
 
-def test_grade_marks_are_validated_and_final_after_submission(login, db_session):
-    """E-10: every criterion is on 1–100; submitted grades do not change."""
+def test_grade_marks_are_validated_and_final_once_the_cycle_closed(login, db_session):
+    """E-10: every criterion is on 1–100; a closed cycle's marks do not change."""
     grader = login("grader")
-    own = db_session.query(ReportGrade).filter_by(report_code="R-2026A-002").one()
-    edit = f"/mygradingview/edit/{own.id}"
-    response = grader.post_form(edit, {"commentary": "101", "clarity": "0", "consistency": "50", "usefulness": "50"}, page=edit)
+    own = next(m for m in _marks(db_session, "grader") if m.commentary is None)
+    edit = f"/reportmarkingview/edit/{own.id}"
+    response = grader.post_form(edit, {"commentary": "101", "clarity": "0", "consistency": "50", "usefulness": "50"},
+                                page="/reportmarkingview/list/")
     assert response.status_code == 200  # the form again, with errors
     db_session.expire_all()
-    assert db_session.get(ReportGrade, own.id).commentary is None
-    # incomplete → the action refuses
-    grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [own.id]}, page="/mygradingview/list/")
+    assert db_session.get(ReportMark, own.id).commentary is None
+    closed = next(m for m in _marks(db_session, "grader") if m.cycle.name == "2025-Α")
+    kept = closed.commentary
+    response = grader.post_form(f"/reportmarkingview/edit/{closed.id}",
+                                {"commentary": "1", "clarity": "1", "consistency": "1", "usefulness": "1"},
+                                page="/reportmarkingview/list/", follow_redirects=True)
+    assert "έχει κλείσει" in response.get_data(as_text=True)
     db_session.expire_all()
-    assert db_session.get(ReportGrade, own.id).submitted_at is None
-    grader.post_form(edit, {"commentary": "50", "clarity": "60", "consistency": "70", "usefulness": "80"}, page=edit)
-    grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [own.id]}, page="/mygradingview/list/")
-    db_session.expire_all()
-    assert db_session.get(ReportGrade, own.id).submitted_at is not None
-    response = grader.post_form(edit, {"commentary": "1", "clarity": "1", "consistency": "1", "usefulness": "1"},
-                                page=edit, follow_redirects=True)
-    assert "Οι βαθμολογίες έχουν υποβληθεί και δεν αλλάζουν πλέον." in response.get_data(as_text=True)
-    db_session.expire_all()
-    assert db_session.get(ReportGrade, own.id).commentary == 50
+    assert db_session.get(ReportMark, closed.id).commentary == kept
 
 
 def test_forged_foreign_keys_are_refused_by_check_writable(app, db_session):
@@ -124,5 +124,5 @@ def test_helpdesk_reads_everything_and_changes_nothing(login, db_session):
     assert {"KSE00001", "KSE00002"} <= ids_in(html, r"KSE\d{5}")
     assert helpdesk.get("/centreview/edit/1").status_code == 403
     assert helpdesk.post_form("/centreview/delete/1", page="/centreview/list/").status_code == 403
-    assert helpdesk.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": ["1"]},
+    assert helpdesk.post_form("/leveldecisionview/action_post", {"action": "confirm_levels", "rowid": ["1"]},
                               page="/centreview/list/").status_code == 403

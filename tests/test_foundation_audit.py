@@ -5,7 +5,6 @@ import json
 
 from models.audit import AuditEntry
 from models.centres import Centre
-from models.evaluation import ReportGrade
 
 
 def entries(session, **filters):
@@ -43,13 +42,11 @@ def test_insert_and_delete_are_audited(login, db_session):
 
 
 def test_custom_actions_are_audited(login, db_session):
-    grader = login("grader")
-    grade = db_session.query(ReportGrade).filter_by(report_code="R-2026A-003").one()
-    edit = f"/mygradingview/edit/{grade.id}"
-    grader.post_form(edit, {"commentary": "10", "clarity": "20", "consistency": "30", "usefulness": "40"}, page=edit)
-    grader.post_form("/mygradingview/action_post", {"action": "submit_grades", "rowid": [grade.id]}, page="/mygradingview/list/")
-    (entry,) = entries(db_session, action="action:submit_grades", record_id=str(grade.id))
-    assert entry.username == "grader"
+    committee = login("committee")
+    before = len(entries(db_session, action="action:rescore"))
+    committee.post_form("/rescoring/rescore", page="/rescoring/list/")
+    (entry,) = entries(db_session, action="action:rescore")[before:]
+    assert entry.username.startswith("committee")
 
 
 def test_a_rolled_back_change_leaves_no_audit_row(db_session):

@@ -28,3 +28,17 @@ def test_unknown_centre_code_or_bad_afm_saves_nothing(login, db_session):
                                page="/users/add")
     assert response.status_code == 200  # the form again, with the field error
     assert db_session.query(AppUser).filter(AppUser.username.in_(["ghost", "ghost2"])).count() == 0
+
+
+def test_role_actions_are_post_only_and_copy_a_single_role(login, db_session):
+    """FAB's single-row action route hands one Role to copy_role, which iterates it (a
+    500 the fuzzer found): the route is POST-only here, and copies the role."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    admin = login("admin")
+    role = db_session.query(Role).filter_by(name="HelpDesk").one()
+    assert admin.get(f"/roles/action/copyrole/{role.id}").status_code == 405
+    response = admin.post_form(f"/roles/action/copyrole/{role.id}", page="/roles/list/")
+    assert response.status_code in (200, 302)
+    db_session.expire_all()
+    assert db_session.query(Role).filter(Role.name.like("HelpDesk%")).count() == 2

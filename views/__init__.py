@@ -12,11 +12,11 @@ def _add(appbuilder, view_cls, name, **kwargs):
 
 
 def register_views(appbuilder) -> None:
-    from views import account, api, audit, calls, centres, evaluation, evaluators, jobs, reference
+    from views import account, api, audit, calls, centres, committee, evaluation, evaluators, jobs, reference
 
     from app.roles import USER_VIEW
 
     appbuilder.menu_views = {"List Users": USER_VIEW}
     add = partial(_add, appbuilder)
-    for module in (centres, account, calls, evaluators, evaluation, reference, audit, jobs, api):
+    for module in (centres, account, calls, evaluators, committee, evaluation, reference, audit, jobs, api):
         module.register(appbuilder, add)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from app import audit
-from app.demo.evaluators import insert_evaluators, load_evaluation_demo
+from app.demo.evaluators import insert_demo_candidate, insert_evaluators
 from app.rules.identifiers import make_afm
 
 DEMO_ACCOUNTS = [
@@ -23,6 +23,8 @@ DEMO_ACCOUNTS = [
     ("evaluator1", "Evaluator", "Νικόλαος", "Αθανασίου"),
     ("evaluator2", "Evaluator", "Αικατερίνη", "Δημητρίου"),
     ("grader", "Grader", "Ιωάννης", "Νικολάου"),
+    ("assessor", "Grader", "Σοφία", "Ιωαννίδου"),  # independent assessor of the demo cycles (E-10)
+    ("candidate", "Evaluator", "Σοφία", "Παπαδημητρίου"),  # a draft application (form I.2)
 ]
 
 
@@ -74,8 +76,10 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
 
     insert_evaluators(session, rng, evaluators, regions, first_names, surnames)
     centre_ids = dict(session.execute(select(Centre.code, Centre.id)).all())
-    evaluator_ids = dict(session.execute(select(Evaluator.registry_no, Evaluator.id)).all())
-    users = _demo_users(appbuilder, centre_ids, evaluator_ids)
+    evaluator_ids = dict(session.execute(select(Evaluator.registry_no, Evaluator.id)
+                                         .where(Evaluator.registry_no.is_not(None))).all())
+    # The draft candidate is no registry member: kept out of the evaluation demo's ids.
+    users = _demo_users(appbuilder, centre_ids, {**evaluator_ids, "candidate": insert_demo_candidate(session)})
 
     context = {"centre_ids": centre_ids, "evaluator_ids": evaluator_ids, "users": users, "fake": fake}
     # Each area's loader, in dependency order: the centres area makes the training
@@ -83,8 +87,11 @@ def load_demo(appbuilder, centres: int = 12, evaluators: int = 40, seed: int = 2
     # (Faker included); web workers never do.
     from app.demo.calls import load_demo_calls
     from app.demo.centres import load_centres_demo
+    from app.demo.committee import load_committee_demo
+    from app.demo.evaluation import load_evaluation_demo
 
-    extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo)]
+    extra = [loader(session, rng, context) for loader in (load_centres_demo, load_demo_calls, load_evaluation_demo,
+                                                    load_committee_demo)]
     from app.search import backfill
 
     backfill(session)  # bulk inserts bypass the ORM events that fold names for search
@@ -104,6 +111,7 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
         "manager2": {"centre_id": centre_ids["KSE00002"], "afm": make_afm(90000002), "teacher_registry_no": "600002"},
         "evaluator1": {"evaluator_id": evaluator_ids["EMA000001"], "afm": make_afm(10_000_001)},
         "evaluator2": {"evaluator_id": evaluator_ids["EMA000002"], "afm": make_afm(10_000_002)},
+        "candidate": {"evaluator_id": evaluator_ids["candidate"], "afm": make_afm(10_999_999)},
     }
     users = {}
     for username, role_name, first, last in DEMO_ACCOUNTS:

@@ -1,14 +1,14 @@
 """calls: the lottery bundle stored in parts of about 1 MiB, written as it is produced
 
 Revision ID: d4e5f6a7b8c9
-Revises: c7a1e5d2f3b4
+Revises: e1a2b3c4d5e6
 Create Date: 2026-11-25
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'd4e5f6a7b8c9'
-down_revision = 'c7a1e5d2f3b4'
+down_revision = 'e1a2b3c4d5e6'
 branch_labels = None
 depends_on = None
 
