@@ -158,15 +158,24 @@ def _register_default_labels() -> None:
     """Labels for the enums that carry none yet (an area that adds `label`/`LABELS` to
     its enum overrides these)."""
     from models.calls import ApplicationStatus
-    from models.evaluation import GraderKind
+    from models.evaluation import CycleStatus, GraderCapacity
     from models.evaluators import EvaluatorStatus, PerformanceLevel
 
     register_labels(EvaluatorStatus, {
         "draft": _l("Draft"), "submitted": _l("Submitted"), "under_examination": _l("Under examination"),
         "enrolled": _l("Enrolled"), "rejected": _l("Rejected"), "inactive": _l("Inactive"),
-        "active": _l("Active"), "applicant": _l("Applicant"),
     })
     # Levels in Greek letters (Α, Β, Γ), not Latin A/B/C.
     register_labels(PerformanceLevel, {"A": "Α", "B": "Β", "C": "Γ"})
-    register_labels(GraderKind, {"chair": _l("Committee chair"), "independent": _l("Independent grader")})
+    register_labels(GraderCapacity, {"chair": _l("Committee chair"), "independent": _l("Independent assessor")})
+    register_labels(CycleStatus, {"open": _l("Open"), "closed": _l("Closed")})
     register_labels(ApplicationStatus, {"draft": _l("Draft"), "final": _l("Final submission")})
+    # The areas' own label maps (services name them; registered here, at app start, so
+    # that every list, show page and export renders them the same way).
+    from app import committee, evaluators, jobs
+
+    for enum_class, labels in evaluators.ENUM_LABELS.items():
+        register_labels(enum_class, labels)
+    for labels in (committee.DECISION_LABELS, committee.MODIFICATION_LABELS, committee.MODIFICATION_STATUS_LABELS,
+                   committee.RELATION_LABELS, committee.SCORE_LABELS, jobs.STATE_LABELS):
+        register_labels(type(next(iter(labels))), labels)

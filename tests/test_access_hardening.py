@@ -5,30 +5,30 @@ import re
 import pytest
 
 
-GRADING = "/mygradingview/list/"
+GRADING = "/reportmarkingview/list/"
 
 
 def grader_rows(client, query: str):
     response = client.get(GRADING + query)
-    return response.status_code, re.findall(r"R-2026A-\d{3}", response.get_data(as_text=True))
+    return response.status_code, re.findall(r"/reportmarkingview/show/(\d+)", response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("arg", ["x_oc_MyGradingView", "_oc__oc_MyGradingView", "a_oc_MyGradingView"])
+@pytest.mark.parametrize("arg", ["x_oc_ReportMarkingView", "_oc__oc_ReportMarkingView", "a_oc_ReportMarkingView"])
 def test_f2_a_prefixed_sort_argument_is_refused(login, arg):
     """F2: FAB's parser reads `x_oc_<View>` as `_oc_<View>`: sorting the anonymised list
     by its author must not be possible in any spelling (E-10)."""
     client = login("grader")
-    status, _ = grader_rows(client, f"?{arg}=evaluator.last_name&_od_MyGradingView=asc")
+    status, _ = grader_rows(client, f"?{arg}=evaluator.last_name&_od_ReportMarkingView=asc")
     assert status == 400
 
 
 def test_f2_only_declared_sort_columns(login):
     client = login("grader")
-    assert grader_rows(client, "?_oc_MyGradingView=evaluator.last_name&_od_MyGradingView=asc")[0] == 400
-    assert grader_rows(client, "?_oc_MyGradingView=report_code&_od_MyGradingView=desc")[0] == 200
+    assert grader_rows(client, "?_oc_ReportMarkingView=evaluator.last_name&_od_ReportMarkingView=asc")[0] == 400
+    assert grader_rows(client, "?_oc_ReportMarkingView=code&_od_ReportMarkingView=desc")[0] == 200
 
 
-@pytest.mark.parametrize("arg", ["psize_psize_MyGradingView", "xpsize_MyGradingView", "psize_MyGradingView"])
+@pytest.mark.parametrize("arg", ["psize_psize_ReportMarkingView", "xpsize_ReportMarkingView", "psize_ReportMarkingView"])
 def test_f3_the_page_size_cap_holds_for_every_spelling(login, arg):
     client = login("grader")
     assert grader_rows(client, f"?{arg}=-1")[0] == 400
@@ -36,28 +36,28 @@ def test_f3_the_page_size_cap_holds_for_every_spelling(login, arg):
 
 
 @pytest.mark.parametrize("query", [
-    "?page_MyGradingView=%C2%B2",  # "²": isdigit() but not int()
-    "?page_MyGradingView=99999999999999999999999",
-    "?_flt_%D9%A3_report_code=x",  # an Arabic-Indic digit, which FAB's \\d accepts
-    "?x_flt_0_report_code=x",
-    "?_od_MyGradingView=sideways",
+    "?page_ReportMarkingView=%C2%B2",  # "²": isdigit() but not int()
+    "?page_ReportMarkingView=99999999999999999999999",
+    "?_flt_%D9%A3_code=x",  # an Arabic-Indic digit, which FAB's \\d accepts
+    "?x_flt_0_code=x",
+    "?_od_ReportMarkingView=sideways",
 ])
 def test_f4_a_bad_list_argument_is_a_400_not_a_500(login, query):
     status, _ = grader_rows(login("grader"), query)
     assert status == 400
 
 
-@pytest.mark.parametrize("query", ["?_flt_0_id=99999999999999999999999", "?_flt_2_report_code=%00%00"])
+@pytest.mark.parametrize("query", ["?_flt_0_id=99999999999999999999999", "?_flt_2_code=%00%00"])
 def test_f4_hostile_filter_values_never_500(login, query):
     """NUL bytes and numbers beyond 64 bits in filters: answered, or refused with 400."""
-    assert grader_rows(login("committee"), query.replace("MyGrading", "GradingAssignment"))[0] != 500
+    assert login("committee").get("/reportview/list/" + query).status_code != 500
 
 
 def test_f4_filter_index_out_of_range(login):
     """A relation column has fewer filters than the digit FAB accepts."""
     client = login("committee")
-    assert client.get("/gradingassignmentview/list/?_flt_9_evaluator=1").status_code == 400
-    assert client.get("/gradingassignmentview/list/?_flt_0_evaluator=1").status_code == 200
+    assert client.get("/reportview/list/?_flt_9_evaluator=1").status_code == 400
+    assert client.get("/reportview/list/?_flt_0_evaluator=1").status_code == 200
 
 
 def test_f4_unknown_action_in_fab_action_post(login):
