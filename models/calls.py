@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from models.centres import Centre
-from models.mixins import Audited, CentreOwned, ReferenceData, Timestamped
+from models.mixins import WALL_CLOCK, Audited, CentreOwned, ReferenceData, Timestamped
 from models.reference import Cluster, Prefecture, Region
 
 from models.centres import TrainingPeriod  # issue #3 owns the training period
@@ -44,8 +44,8 @@ class Call(Audited, ReferenceData, Timestamped, Model):
     title: Mapped[str] = mapped_column(String(250), nullable=False)
     training_period_id: Mapped[int] = mapped_column(ForeignKey("training_period.id"), nullable=False, index=True)
     training_period: Mapped[TrainingPeriod] = relationship(lazy="joined")
-    opens_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    closes_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    opens_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, info=WALL_CLOCK)
+    closes_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, info=WALL_CLOCK)
     required_clusters: Mapped[int] = mapped_column(Integer, nullable=False, default=13)  # K-6
     max_programmes_per_centre: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     declarations: Mapped[str | None] = mapped_column(Text)  # K-5: one declaration per line

@@ -14,7 +14,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignK
                         UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from models.mixins import FOLDED_TEXT, Audited, CentreOwned, ReferenceData, Timestamped, trigram_index, utcnow
+from models.mixins import FOLDED_TEXT, WALL_CLOCK, Audited, CentreOwned, ReferenceData, Timestamped, trigram_index, utcnow
 from models.reference import Prefecture
 
 
@@ -71,9 +71,9 @@ class TrainingPeriod(Audited, ReferenceData, Timestamped, Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    staff_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    staff_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    minutes_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    staff_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime, info=WALL_CLOCK)
+    staff_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime, info=WALL_CLOCK)
+    minutes_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime, info=WALL_CLOCK)
 
     def __repr__(self) -> str:
         return f"{self.code} {self.name}" if self.name != self.code else self.code

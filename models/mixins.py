@@ -26,6 +26,11 @@ def trigram_index(table: str, column: str) -> Index:
     return Index(f"trgm_{table}_{column}", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
+# Column info of a time typed on the local wall clock (LOCAL_TIMEZONE), e.g. a call's
+# opening: shown as typed, not converted from UTC like the timestamps (app.formatting).
+WALL_CLOCK = {"wall_clock": True}
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 

@@ -64,3 +64,17 @@ def test_greek_messages_carry_no_rule_ids():
     strings = [s for m in catalogue if m.id for s in (m.string if isinstance(m.string, tuple) else (m.string,))]
     assert len(strings) > 300
     assert [s for s in strings if re.search(r"\b[KE]-\d+\b", s)] == []
+
+
+def test_wall_clock_times_are_shown_as_typed(app, login):
+    """A call opens at the local time the Admin typed: the list shows that time, not the
+    same digits shifted as if they were UTC (timestamps are the ones converted)."""
+    from app.formatting import DATETIME_FORMAT
+    from models.calls import Call
+
+    with app.app_context():
+        call = app.appbuilder.session.query(Call).filter_by(code="B2-DEMO-OPEN").one()
+        typed = call.opens_at.strftime(DATETIME_FORMAT)
+        app.appbuilder.session.remove()
+    page = login("admin").get("/callview/list/").get_data(as_text=True)
+    assert typed in page

@@ -419,7 +419,7 @@ class EvaluatorView(BackofficeModelView):
         return self.render_template("evaluators/deactivate.html", evaluator=evaluator,
                                     reasons=service.reason_texts(service.exclusion_reasons(session, evaluator),
                                                                  service.EXCLUSION_LABELS),
-                                    title=gettext("Deactivate an evaluator (E-2)"))
+                                    title=gettext("Deactivate an evaluator"))
 
 
 class MyApplicationView(BackofficeView):
@@ -531,7 +531,7 @@ class NominalTableView(BackofficeView):
         shown = rows[(page - 1) * 100: page * 100]
         return self.render_template("evaluators/nominal_table.html", rows=shown, total=len(rows), page=page,
                                     pages=max(1, (len(rows) + 99) // 100), headers=self.HEADERS,
-                                    title=gettext("Nominal table of evaluators (E-14)"))
+                                    title=gettext("Nominal table of evaluators"))
 
     @expose("/csv/")
     @has_access
