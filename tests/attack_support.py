@@ -29,6 +29,8 @@ ARGUMENT_VALUES = {
 # (endpoint, argument) -> model, for an id argument that is neither a model view's `pk`
 # nor spelled `<table>_id` (both resolved without a list entry).
 ROUTE_ARGUMENT_MODELS: dict[tuple[str, str], type] = {}
+# View (without a datamodel) -> the model its routes' <pk> names.
+VIEW_PK_MODELS = {"ApplicationProcessingView": "evaluator"}  # the committee works on one registry file
 # Never attacked: files, not rows.
 SKIPPED_ENDPOINTS = {"static", "appbuilder.static"}
 # Columns that a sign-in changes by itself (not an attack's effect); the audit log grows
@@ -68,6 +70,8 @@ def argument_model(app, rule, argument):
     view = views_by_endpoint(app).get(endpoint.split(".", 1)[0])
     if argument == "pk" and view is not None and getattr(view, "datamodel", None) is not None:
         return view.datamodel.obj
+    if argument == "pk" and endpoint.split(".", 1)[0] in VIEW_PK_MODELS:
+        return models_by_table()[VIEW_PK_MODELS[endpoint.split(".", 1)[0]]]
     if argument.endswith("_id"):
         model = models_by_table().get(argument[: -len("_id")])
         if model is not None:
