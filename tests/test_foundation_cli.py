@@ -78,5 +78,5 @@ def test_demo_data_is_deterministic(db_template, tmp_path):
     with Session(engine) as session:
         original = snapshot(session)
     engine.dispose()
-    # 12 registry files and the draft application of the `candidate` demo account
-    assert again == original and len(original[0]) == 6 and len(original[1]) == 13
+    # 12 registry files, the `candidate` demo account's draft and the committee demo's late application
+    assert again == original and len(original[0]) == 6 and len(original[1]) == 14

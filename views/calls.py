@@ -102,7 +102,7 @@ class CallView(BackofficeModelView):
     description_columns = {
         "opens_at": _l("Local time of the call (Europe/Athens)."),
         "closes_at": _l("Local time of the call (Europe/Athens). Applications are accepted until then."),
-        "required_clusters": _l("K-6: how many clusters a final application must rank (13 unless the call says otherwise)."),
+        "required_clusters": _l("How many clusters a final application must rank (13 unless the call says otherwise)."),
         "max_programmes_per_centre": _l("Lottery: the most programmes one centre can receive."),
         "declarations": _l("K-5: each line is one declaration the centre must accept ('I agree')."),
     }

@@ -71,7 +71,7 @@ def load_committee_demo(session, rng, context) -> str:
     session.add(SelectionRequest(
         body_id=body.id, subject="Αξιολόγηση προτάσεων κατάρτισης ανέργων πληροφορικής",
         operational_programme_id=programme.id, wanted=3, deadline=today + dt.timedelta(days=30),
-        filed_on=today, min_score=Decimal("60"),
+        filed_on=today, min_score=Decimal("50"),
         criteria=[{"kind": "field", "id": fields[5]}, {"kind": "region", "id": regions[0]},
                   {"kind": "group", "id": groups[10]}]))
     session.flush()
