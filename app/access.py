@@ -156,7 +156,13 @@ def get_scoped_or_404(session, model, pk, user=None):
 
 def check_writable(obj, session, user=None) -> None:
     """Refuse (403) a new or changed row that points at something outside the user's
-    scope, whatever ids were posted. Forces the owner for centre managers."""
+    scope, whatever ids were posted. Forces the owner for centre managers. Its look-ups
+    never flush: the services' checks after it read the edit's history (old values)."""
+    with session.no_autoflush:
+        _check_writable(obj, session, user)
+
+
+def _check_writable(obj, session, user=None) -> None:
     user = user if user is not None else current()
     own_centre = managed_centre_id(user)
     model = type(obj)

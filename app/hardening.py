@@ -187,7 +187,19 @@ def check_values(item, labels=None) -> None:
     identifier (Α.Φ.Μ., Α.Μ.) is stored as none, not as "" (which would collide)."""
     from sqlalchemy import inspect as sa_inspect
 
-    labels = labels or {}
+    session = sa_inspect(item).session
+    if session is not None:
+        # Reading a not-yet-loaded column emits a SELECT, whose autoflush would write the
+        # edit and wipe its history, which the services' checks read (old values).
+        with session.no_autoflush:
+            _check_values(item, labels or {})
+    else:
+        _check_values(item, labels or {})
+
+
+def _check_values(item, labels) -> None:
+    from sqlalchemy import inspect as sa_inspect
+
     model = type(item)
     ranges = getattr(model, "__value_ranges__", {})
     for attr in sa_inspect(model).column_attrs:
