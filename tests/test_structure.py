@@ -180,10 +180,6 @@ def test_web_workers_never_import_the_demo_data(tmp_path):
 
 
 TRANSACTION_CALLS = {"commit", "rollback", "flush", "begin", "begin_nested"}
-# views/evaluators.py (evaluators area, merged here before its own structure pass) still
-# rolls back after a refusal; remove it from here when that moves into app.evaluators.
-VIEWS_STILL_OWNING_A_TRANSACTION = {"views.evaluators"}
-VIEWS_STILL_QUERYING = {"views.evaluators"}  # the same: its queries move into app.evaluators
 
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) == "views"))
@@ -194,7 +190,6 @@ def test_views_leave_transactions_and_queries_to_the_services(module):
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     calls = {node.func.attr for node in ast.walk(tree)
              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
-    if module not in VIEWS_STILL_OWNING_A_TRANSACTION:
-        assert not calls & TRANSACTION_CALLS, f"{module} calls {sorted(calls & TRANSACTION_CALLS)}"
-    if module != "views.base" and module not in VIEWS_STILL_QUERYING:
+    assert not calls & TRANSACTION_CALLS, f"{module} calls {sorted(calls & TRANSACTION_CALLS)}"
+    if module != "views.base":
         assert not {n for n in imports_of(module) if n.split(".")[0] == "sqlalchemy"}, module
