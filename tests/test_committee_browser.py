@@ -86,7 +86,7 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
 
     page.click("#validate")
     page.wait_for_load_state()
-    assert "Ενταγμένος" in page.inner_text("#ev-status")
+    assert "Εγγεγραμμένος" in page.inner_text("#ev-status")
     shown = page.inner_text("#ev-score")
     db_session.expire_all()
     ev = db_session.get(Evaluator, item.evaluator_id)
