@@ -463,7 +463,7 @@ class MyApplicationView(BackofficeView):
         try:
             number = service.submit(session, evaluator, consent=request.form.get("consent") == "y",
                                     declarations=request.form.get("declarations") == "y", user_id=g.user.id,
-                                    base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
+                                    base_url=current_app.config["PUBLIC_BASE_URL"])  # F6: never the Host header
         except Refused as exc:
             flash(exc.text(), "danger")
         else:
@@ -611,7 +611,7 @@ class RegistrationView(BaseView):
                 service.request_registration(
                     session, username=form.username.data, email=form.email.data, first_name=form.first_name.data,
                     last_name=form.last_name.data, afm=form.afm.data, password=form.password.data,
-                    base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
+                    base_url=current_app.config["PUBLIC_BASE_URL"])  # F6: never the Host header
             except Refused as exc:
                 field = getattr(form, exc.field or "", None)
                 if field is not None:
