@@ -14,18 +14,22 @@ import io
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+import typing
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import Integer, case, cast, delete, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Integer, Select, case, cast, delete, func, insert, literal, or_, \
+    select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm.state import InstanceState
 
 from app import audit, jobs
 from app.clock import utc_to_local
@@ -34,14 +38,19 @@ from app.rules import evaluation as rules
 from models.evaluation import (ATTITUDE, CRITERIA, CycleStatus, EvaluationCycle, GraderCapacity, LevelDecision,
                                LevelThreshold, Participation, PointBand, Report, ReportMark, RescoringEntry,
                                RescoringLock, RescoringRun)
-from models.evaluators import Evaluator, EvaluatorStatus, PerformanceLevel
+from models.evaluators import Evaluator, EvaluatorStatus, PerformanceLevel, _Experience, _Verifiable
 from models.mixins import utcnow
+from models.users import AppUser
+
+if TYPE_CHECKING:
+    from app.home import Panel
 
 Progress = Callable[[int, int], None]
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/I)
 RANKED = (EvaluatorStatus.enrolled,)  # the absolute order (E-14) holds the enrolled
 RESCORED = (EvaluatorStatus.enrolled, EvaluatorStatus.inactive)  # E-13: every evaluator with a ΒΕ
 LOCK_ID = 1
+FileRow = TypeVar("FileRow", bound=_Verifiable)
 
 
 def when(value: dt.datetime | None) -> str:
@@ -69,7 +78,7 @@ def check_cycle_edit(cycle: EvaluationCycle) -> None:
     sample size (the assignments and the draw depend on them)."""
     check_open(cycle)
     if cycle.sampled_at is not None:
-        state = sa_inspect(cycle)
+        state: InstanceState[EvaluationCycle] = sa_inspect(cycle)
         fixed = ("chair_id", "assessor_id", "sample_all_up_to", "sample_min", "sample_share")
         if any(state.attrs[c].history.has_changes() for c in fixed):
             raise Refused(_l("The sample has been drawn: its chair, assessor and sample size are fixed."))
@@ -177,7 +186,7 @@ def draw_sample(session: Session, cycle: EvaluationCycle, *, seed: str | None = 
 
 
 # --- marks --------------------------------------------------------------------------------
-def _check_marks(obj, columns: Iterable[str]) -> None:
+def _check_marks(obj: Participation | ReportMark, columns: Iterable[str]) -> None:
     for column in columns:
         value = getattr(obj, column)
         if value is not None and not rules.check_mark(value):
@@ -330,16 +339,21 @@ def _lock(session: Session) -> None:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(RescoringLock.id).where(RescoringLock.id == LOCK_ID).with_for_update(nowait=True))
         # SQLite: the first write takes the database's write lock for the transaction.
-        claimed = session.execute(update(RescoringLock).where(RescoringLock.id == LOCK_ID).values(run_id=None))
+        claimed = typing.cast(CursorResult[Any], session.execute(  # an UPDATE's result (typed as Result)
+            update(RescoringLock).where(RescoringLock.id == LOCK_ID).values(run_id=None)))
     except DBAPIError:
         session.rollback()
         raise Refused(_l("Another rescoring is running; try again when it has finished."), status=409) from None
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         session.add(RescoringLock(id=LOCK_ID))
         session.flush()
 
 
-def rescoring_select(run_id: int):
+# (run, evaluator, previous ΒΚ, new ΒΚ, previous rank, new rank, level): rescoring_entry's columns
+RescoringRow = tuple[int, int, Decimal | None, Decimal, int | None, int | None, PerformanceLevel]
+
+
+def rescoring_select(run_id: int) -> Select[RescoringRow]:
     """SELECT of (run, evaluator, previous ΒΚ, new ΒΚ, previous rank, new rank, level)
     for every evaluator with a ΒΕ: ΒΚ = 0.3 × ΒΕ + 0.7 × mean ΒΑ of the closed cycles,
     or ΒΕ with none (E-13); ranks by ΒΚ descending then registry no., enrolled only."""
@@ -418,7 +432,7 @@ def rescore(session: Session, *, actor_id: int | None, progress: Progress | None
               target=lambda params: ("RescoringView.list", {}),
               describe=lambda result: gettext("Rescoring %(run)s: %(n)s evaluators", run=result["run"],
                                               n=result["evaluators"]))
-def rescoring_job(session: Session, params: dict, progress) -> dict:
+def rescoring_job(session: Session, params: jobs.Params, progress: jobs.Progress) -> dict[str, int]:
     """The committee's rescoring as a background job (one at a time)."""
     run = rescore(session, actor_id=params.get("actor_id"), progress=progress)
     return {"run": run.id, "evaluators": run.evaluators}
@@ -450,7 +464,7 @@ def entry_into_c(session: Session, evaluator_ids: Iterable[int]) -> dict[int, dt
     return {evaluator_id: day for evaluator_id, day in rows if day is not None}
 
 
-def _by_score(session: Session, *conditions):
+def _by_score(session: Session, *conditions: ColumnElement[bool]) -> Sequence[Evaluator]:
     return session.scalars(
         select(Evaluator).where(Evaluator.ranking_score.is_not(None), *conditions)
         .order_by(Evaluator.ranking_score.desc(), Evaluator.registry_no)
@@ -544,12 +558,12 @@ def recent_rescorings(session: Session, limit: int = 20) -> list[RescoringRun]:
     return list(session.scalars(select(RescoringRun).order_by(RescoringRun.id.desc()).limit(limit)))
 
 
-def evaluator_id_by_number(session: Session, number: str, visible) -> int | None:
+def evaluator_id_by_number(session: Session, number: str, visible: ColumnElement[bool]) -> int | None:
     """The id of the evaluator with this registry number, if the user may see it."""
     return session.scalar(select(Evaluator.id).where(Evaluator.registry_no == number, visible))
 
 
-def evaluator_for_sheet(session: Session, evaluator_id: int, visible) -> Evaluator:
+def evaluator_for_sheet(session: Session, evaluator_id: int, visible: ColumnElement[bool]) -> Evaluator:
     """The evaluator whose sheet is asked for, if the user may see it (else 404)."""
     evaluator = session.scalar(select(Evaluator).where(Evaluator.id == evaluator_id, visible))
     if evaluator is None:
@@ -557,23 +571,28 @@ def evaluator_for_sheet(session: Session, evaluator_id: int, visible) -> Evaluat
     return evaluator
 
 
-def sheet_sections(session: Session, evaluator: Evaluator) -> list[dict]:
+class SheetSection(TypedDict):
+    title: str  # translated (lazily)
+    rows: Sequence[Sequence[str | Decimal | None]]
+
+
+def sheet_sections(session: Session, evaluator: Evaluator) -> list[SheetSection]:
     """Formal qualifications and experience for the sheet (E-15), from the registry file's
     rows that count (not refused by the committee's verification), re-coded values first."""
     from models.evaluators import (EvaluatorCofundedExperience, EvaluatorDegree, EvaluatorLanguage,
                                    EvaluatorPostgraduate, EvaluatorProfessionalExperience, EvaluatorTraining)
 
-    def rows(model, order):
+    def rows(model: type[FileRow], order: QueryableAttribute[dt.date] | QueryableAttribute[str]) -> list[FileRow]:
         return [r for r in session.scalars(select(model).where(model.evaluator_id == evaluator.id).order_by(order))
                 if r.counts()]
 
     def year(day: dt.date | None) -> str | None:
         return str(day.year) if day else None
 
-    def months(r) -> Decimal:
+    def months(r: _Experience) -> Decimal:
         return r.recoded_person_months if r.recoded_person_months is not None else r.person_months
 
-    def period(r) -> str:
+    def period(r: _Experience) -> str:
         return f"{r.start_month:%m/%Y}–{r.end_month:%m/%Y}"
 
     scores = [[str(_l("Qualifications (BE1)")), evaluator.qualification_score],
@@ -597,10 +616,10 @@ def sheet_sections(session: Session, evaluator: Evaluator) -> list[dict]:
 
 
 # --- home page --------------------------------------------------------------------------
-def home_summary(session: Session, user) -> list[dict]:
+def home_summary(session: Session, user: AppUser) -> list[Panel]:
     """Grader: open marks (axis i as chair, axis ii as either); Evaluator: latest ΒΑ and level."""
     roles = {r.name for r in getattr(user, "roles", [])}
-    items: list[dict] = []
+    items: list[Panel] = []
     if "Grader" in roles:
         open_cycles = select(EvaluationCycle.id).where(EvaluationCycle.status == CycleStatus.open)
         reports = session.scalar(

@@ -1,8 +1,8 @@
 """Role home pages: each role lands on what it must do next.
 
-Panels are plain dicts: `title`, `text`, optional `url`, `count`, `items` (list of
+Panels are plain dicts (`Panel`): `title`, `text`, optional `url`, `count`, `items` (list of
 (text, url or None)). Each area's service module may define
-`home_summary(session, user) -> list[dict]`; the modules listed in AREA_MODULES that exist
+`home_summary(session, user) -> list[Panel]`; the modules listed in AREA_MODULES that exist
 are asked in order (so an area that merges later appears without touching this file), then
 this module adds the panels of the roles it owns: the centre manager's centre state, the
 help desk's search, the Admin's system state.
@@ -13,21 +13,44 @@ import datetime as dt
 import importlib
 import importlib.util
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any, NotRequired, Protocol, TypedDict, TypeVar
 
 from flask import url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from app import access, formatting
 from app.roles import ADMIN, CENTRE_MANAGER, HELPDESK
+from models.users import AppUser
 
 log = logging.getLogger(__name__)
 AREA_MODULES = ("app.centres", "app.calls", "app.evaluators", "app.committee", "app.evaluation", "app.jobs")
 SEARCH_LIMIT = 10
 
+Item = tuple[str, str | None]  # (text, url or None)
 
-def link(endpoint: str, **values) -> str | None:
+
+class _Found(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Found = TypeVar("Found", bound=_Found)
+
+
+class Panel(TypedDict):
+    title: str  # translated, possibly lazily
+    text: NotRequired[str | None]
+    id: NotRequired[str]
+    url: NotRequired[str | None]
+    count: NotRequired[int]
+    items: NotRequired[list[Item]]
+
+
+def link(endpoint: str, **values: Any) -> str | None:  # url_for's values: any type it converts
     """URL of an endpoint, or None while the view is not registered (areas merge later)."""
     try:
         return url_for(endpoint, **values)
@@ -35,8 +58,8 @@ def link(endpoint: str, **values) -> str | None:
         return None
 
 
-def _area_panels(session, user) -> list[dict]:
-    panels = []
+def _area_panels(session: Session, user: AppUser) -> list[Panel]:
+    panels: list[Panel] = []
     for name in AREA_MODULES:
         try:
             if importlib.util.find_spec(name) is None:
@@ -49,9 +72,9 @@ def _area_panels(session, user) -> list[dict]:
     return panels
 
 
-def home_summary(session, user) -> list[dict]:
+def home_summary(session: Session, user: AppUser) -> list[Panel]:
     roles = access.role_names(user)
-    panels = []
+    panels: list[Panel] = []
     if CENTRE_MANAGER in roles and ADMIN not in roles:
         panels.extend(manager_panels(session, user))
     if ADMIN in roles:
@@ -63,7 +86,7 @@ def home_summary(session, user) -> list[dict]:
 # --- centre manager ------------------------------------------------------------------------
 
 
-def manager_panels(session, user) -> list[dict]:
+def manager_panels(session: Session, user: AppUser) -> list[Panel]:
     from app.calls import allocations_of, application_for, phase_of
     from app.centres import current_minutes, current_staff_period, latest_submission
     from app.clock import local_now
@@ -78,7 +101,7 @@ def manager_panels(session, user) -> list[dict]:
     rooms = session.scalars(select(Room).where(Room.centre_id == centre.id)).all()
     certified_ws = session.scalar(select(func.count(Workstation.id)).join(Room).where(
         Room.centre_id == centre.id, Workstation.certified.is_(True))) or 0
-    panels = [{
+    panels: list[Panel] = [{
         "title": gettext("Rooms and laboratories"), "id": "panel-rooms", "url": link("RoomView.list"),
         "count": len(rooms),
         "text": gettext("%(certified)s of %(total)s rooms certified; %(ws)s certified workstations.",
@@ -108,7 +131,7 @@ def manager_panels(session, user) -> list[dict]:
                        "url": link("MinutesView.list")})
 
     calls = session.scalars(select(Call).order_by(Call.opens_at.desc())).all()
-    items = []
+    items: list[Item] = []
     for call in calls:
         phase = phase_of(call, now)
         application = application_for(session, call.id, centre.id)
@@ -138,7 +161,7 @@ def manager_panels(session, user) -> list[dict]:
 # --- Admin ---------------------------------------------------------------------------------
 
 
-def admin_panels(session) -> list[dict]:
+def admin_panels(session: Session) -> list[Panel]:
     from models.audit import AuditEntry
     from models.calls import Call
 
@@ -167,7 +190,7 @@ def admin_panels(session) -> list[dict]:
 # --- help desk: one search box over centres, people and codes ------------------------------
 
 
-def search(session, query: str) -> list[dict]:
+def search(session: Session, query: str) -> list[Panel]:
     """Centres (code, name), users (name, user name, e-mail), evaluators (registry number,
     name, Α.Φ.Μ.) and calls (code, title) matching `query`; only for the roles that read
     every record (Admin, help desk – K-11)."""
@@ -181,9 +204,9 @@ def search(session, query: str) -> list[dict]:
     if len(query) < 2 or not access.role_names() & {ADMIN, HELPDESK}:
         return []
     like = f"%{query}%"
-    groups = []
+    groups: list[Panel] = []
 
-    def add(title, endpoint, rows, text):
+    def add(title: str, endpoint: str, rows: Iterable[Found], text: Callable[[Found], str]) -> None:
         items = [(text(r), link(endpoint, pk=r.id)) for r in rows]
         if items:
             groups.append({"title": title, "items": items})

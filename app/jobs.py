@@ -31,21 +31,27 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from collections.abc import Callable
 
 import click
-from flask import current_app, g, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, select, true, update
+from flask_babel.speaklater import LazyString
+from sqlalchemy import ColumnElement, CursorResult, false, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from app import audit
 from app.errors import Refused
 from models.jobs import Job, JobState
 from models.mixins import utcnow
+
+if TYPE_CHECKING:
+    from huey import Huey
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +66,29 @@ UNEXPECTED = _l("The job stopped because of an unexpected error. Nothing it was 
 INTERRUPTED = _l("The job was interrupted (its worker stopped). Nothing it was doing was kept; it can be retried.")
 
 Progress = Callable[[int, int | None], None]
+# A job's parameters and result are JSON objects (the params column is JSON; the queue
+# carries only the id): their values are whatever json.loads gives, hence Any.
+Params = dict[str, Any]
+JobFn = Callable[[Session, Params, Progress], object]
+F = TypeVar("F", bound=JobFn)
 
 
 @dataclass(frozen=True)
 class Handler:
     kind: str
-    fn: Callable[[Session, dict, Progress], Any]
-    exclusive: Callable[[dict], str] | None
-    label: Any
-    target: Callable[[dict], tuple[str, dict]] | None  # (endpoint, url args) of what the job works on
-    describe: Callable[[dict], str] | None  # the result in words, for the job page
+    fn: JobFn
+    exclusive: Callable[[Params], str] | None
+    label: LazyString | str
+    target: Callable[[Params], tuple[str, dict[str, Any]]] | None  # (endpoint, url args) of what the job works on
+    describe: Callable[[Params], str] | None  # the result in words, for the job page
 
 
 HANDLERS: dict[str, Handler] = {}
 
 
-def handler(kind: str, *, exclusive: Callable[[dict], str] | None = None, label=None,
-            target: Callable[[dict], tuple[str, dict]] | None = None, describe: Callable[[dict], str] | None = None):
+def handler(kind: str, *, exclusive: Callable[[Params], str] | None = None, label: LazyString | str | None = None,
+            target: Callable[[Params], tuple[str, dict[str, Any]]] | None = None,
+            describe: Callable[[Params], str] | None = None) -> Callable[[F], F]:
     """Register `fn(session, params, progress)` as the code of jobs of `kind`.
 
     exclusive(params) -> a name: jobs with the same name never run at once (a second
@@ -84,20 +96,20 @@ def handler(kind: str, *, exclusive: Callable[[dict], str] | None = None, label=
     url arguments) of the page the job page links back to; describe(result) -> the
     result in words (translated) for the job page."""
 
-    def register(fn):
+    def register(fn: F) -> F:
         HANDLERS[kind] = Handler(kind, fn, exclusive, label or kind, target, describe)
         return fn
 
     return register
 
 
-def kind_label(kind: str):
+def kind_label(kind: str) -> LazyString | str:
     h = HANDLERS.get(kind)
     return h.label if h else kind
 
 
 # --- the queue ------------------------------------------------------------------------
-def _make_queue(app):
+def _make_queue(app: Flask) -> tuple[Huey, Callable[[int], object]]:
     from huey import Huey, RedisHuey, SqliteHuey
 
     url = app.config.get("JOBS_QUEUE_URL") or "immediate"
@@ -112,24 +124,25 @@ def _make_queue(app):
     else:
         raise RuntimeError(f"JOBS_QUEUE_URL: unsupported {url!r} (immediate, sqlite:///path, redis://…)")
 
-    @queue.task(name="run_job", retries=0)
-    def run_job_task(job_id: int):
+    def run_job_task(job_id: int) -> None:
         run_job(app, job_id)
 
-    return queue, run_job_task
+    # Huey ships no type information: its decorator is applied as a call, not as `@`.
+    return queue, queue.task(name="run_job", retries=0)(run_job_task)
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     app.extensions["jobs"] = _make_queue(app)
     app.cli.add_command(jobs_cli)
 
 
-def queue(app=None):
+def queue(app: Flask | None = None) -> Huey:
     return (app or current_app).extensions["jobs"][0]
 
 
-def _engine():
-    return current_app.extensions["sqlalchemy"].engine
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["sqlalchemy"].engine
+    return engine
 
 
 # --- enqueue --------------------------------------------------------------------------
@@ -139,7 +152,7 @@ def _current_actor(actor_id: int | None) -> tuple[int | None, str]:
         if user is not None and getattr(user, "is_authenticated", False):
             return user.id, user.username
     if actor_id is not None:
-        from models.users import User
+        from flask_appbuilder.security.sqla.models import User
 
         with Session(bind=_engine()) as session:
             name = session.scalar(select(User.username).where(User.id == actor_id))
@@ -147,7 +160,7 @@ def _current_actor(actor_id: int | None) -> tuple[int | None, str]:
     return None, audit.system_actor.get()
 
 
-def enqueue(kind: str, params: dict, *, actor_id: int | None = None, retry_of: int | None = None) -> Job:
+def enqueue(kind: str, params: Params, *, actor_id: int | None = None, retry_of: int | None = None) -> Job:
     """Record a job and put it on the queue. Refused (409) while another job holds the
     same exclusive name. Returns the job as it stands after enqueueing (already
     finished where the queue is immediate)."""
@@ -179,7 +192,9 @@ def enqueue(kind: str, params: dict, *, actor_id: int | None = None, retry_of: i
     except Exception:  # the queue is down: the job must not stay "queued" for ever
         log.exception("job %s: could not be queued", job_id)
         _finish(job_id, JobState.failed, error=str(UNEXPECTED % {"job": job_id}))
-    return get(job_id)
+    queued = get(job_id)
+    assert queued is not None  # committed above; jobs are never deleted
+    return queued
 
 
 def get(job_id: int) -> Job | None:
@@ -205,10 +220,10 @@ def _release_if_stale(session: Session, job: Job) -> bool:
     """A running job whose worker stopped beating: mark it failed, free its name."""
     if job.state is not JobState.running or (job.heartbeat_at or job.started_at or job.created_at) > _stale_before():
         return False
-    done = session.execute(
+    done = cast(CursorResult[Any], session.execute(  # an UPDATE's result: Session.execute's typing says Result
         update(Job).where(Job.id == job.id, Job.state == JobState.running, Job.heartbeat_at == job.heartbeat_at)
         .values(state=JobState.failed, finished_at=utcnow(), lock_key=None, error=str(INTERRUPTED))
-    ).rowcount
+    )).rowcount
     session.commit()
     return done == 1
 
@@ -221,7 +236,7 @@ def release_stale() -> int:
 
 
 # --- run ----------------------------------------------------------------------------
-def _write(job_id: int, **values) -> bool:
+def _write(job_id: int, **values: object) -> bool:
     """One short transaction of its own. On SQLite, while the job's own transaction
     holds the write lock, a progress write is skipped rather than waited for."""
     try:
@@ -239,7 +254,7 @@ def _write(job_id: int, **values) -> bool:
         return False
 
 
-def _finish(job_id: int, state: JobState, *, result=None, error: str | None = None) -> None:
+def _finish(job_id: int, state: JobState, *, result: object = None, error: str | None = None) -> None:
     values = dict(state=state, finished_at=utcnow(), lock_key=None, result=result, error=error)
     for _attempt in range(100):  # the final state must land; the job's own lock is gone by now
         try:
@@ -254,21 +269,22 @@ def _finish(job_id: int, state: JobState, *, result=None, error: str | None = No
 class _Heartbeat(threading.Thread):
     """Says "still alive" every JOBS_HEARTBEAT seconds while the handler runs."""
 
-    def __init__(self, app, job_id: int):
+    def __init__(self, app: Flask, job_id: int) -> None:
         super().__init__(daemon=True, name=f"job-{job_id}-heartbeat")
         self.app, self.job_id, self.stopped = app, job_id, threading.Event()
 
-    def run(self):
+    def run(self) -> None:
         interval = self.app.config.get("JOBS_HEARTBEAT", 30)
         while not self.stopped.wait(interval):
             with self.app.app_context():
                 _write(self.job_id, heartbeat_at=utcnow())
 
 
-def run_job(app, job_id: int) -> None:
+def run_job(app: Flask, job_id: int) -> None:
     """Execute one job (called by the worker, or at once in immediate mode, where the
     caller's context, and so its user for the audit log, is kept)."""
-    inside = has_app_context() and current_app._get_current_object() is app
+    # current_app is a proxy (Flask's typing presents it as the app itself)
+    inside = has_app_context() and cast("LocalProxy[Flask]", current_app)._get_current_object() is app
     with contextlib.nullcontext() if inside else app.app_context():
         now = utcnow()
         with _engine().begin() as conn:
@@ -277,6 +293,7 @@ def run_job(app, job_id: int) -> None:
         if claimed != 1:
             return  # delivered twice, or already failed as stale
         job = get(job_id)
+        assert job is not None  # claimed just now
         h = HANDLERS.get(job.kind)
         last = [0.0]
 
@@ -312,13 +329,13 @@ def run_job(app, job_id: int) -> None:
             audit.system_actor.reset(token)
 
 
-def _jsonable(result):
+def _jsonable(result: object) -> Any:  # JSON: what json.loads gives
     if result is None:
         return None
     return json.loads(json.dumps(result, default=str))
 
 
-def visible_clause(user):
+def visible_clause(user: object) -> ColumnElement[bool]:
     """Admin and the help desk see every job; anyone else only the jobs they started."""
     from app.access import role_names
     from app.roles import ADMIN, HELPDESK
@@ -336,7 +353,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs (Huey queue).")
 
 @jobs_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at once by this process (threads).")
-def worker_command(workers: int):
+def worker_command(workers: int) -> None:
     """Run queued jobs until stopped (SIGINT: finish running jobs; SIGTERM: stop now)."""
     from huey.consumer import Consumer
 
@@ -352,7 +369,7 @@ def worker_command(workers: int):
 
 @jobs_cli.command("list")
 @click.option("--limit", default=20, show_default=True)
-def list_command(limit: int):
+def list_command(limit: int) -> None:
     """The latest jobs and their state."""
     with Session(bind=_engine()) as session:
         for job in session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)):
