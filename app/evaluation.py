@@ -32,12 +32,13 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.orm.state import InstanceState
 
 from app import audit, jobs
-from app.clock import utc_to_local
+from app.clock import local_now, utc_to_local
 from app.errors import Refused
 from app.rules import evaluation as rules
 from models.evaluation import (ATTITUDE, CRITERIA, CycleStatus, EvaluationCycle, GraderCapacity, LevelDecision,
                                LevelThreshold, Participation, PointBand, Report, ReportMark, RescoringEntry,
                                RescoringLock, RescoringRun)
+from models.committee import CommitteeSession
 from models.evaluators import Evaluator, EvaluatorStatus, PerformanceLevel, _Experience, _Verifiable
 from models.mixins import utcnow
 from models.users import AppUser
@@ -286,15 +287,47 @@ def _propose_levels(session: Session, cycle: EvaluationCycle, evaluators: list[E
                                   proposed_level=PerformanceLevel(rules.level_for(total, thresholds))))
 
 
+def session_label(decision: LevelDecision) -> str:
+    """The session that confirmed a level: its date; older free text; "—" for none."""
+    if decision.committee_session is not None:
+        return decision.committee_session.held_on.strftime("%d/%m/%Y")
+    return decision.session_reference or "—"
+
+
+def check_confirming_session(decision: LevelDecision, committee_session: CommitteeSession | None) -> None:
+    """E-12: a level is confirmed in a session held once its cycle had closed, not in
+    the future (app.rules.evaluation.session_may_confirm)."""
+    if committee_session is None:
+        return
+    closed = utc_to_local(decision.cycle.closed_at)
+    if not rules.session_may_confirm(committee_session.held_on, closed.date() if closed else None,
+                                     local_now().date()):
+        raise Refused(_l("The levels of cycle %(cycle)s are confirmed in a session held after the cycle closed, "
+                         "not in the future: %(session)s cannot be chosen."),
+                      field="committee_session", cycle=decision.cycle.name,
+                      session=committee_session.held_on.strftime("%d/%m/%Y"))
+
+
+def check_level_edit(decision: LevelDecision) -> None:
+    """Before a decision is saved: a confirmed one never changes; the session chosen
+    must be one that may confirm it."""
+    if decision.confirmed_at is not None:
+        raise Refused(_l("This level has been confirmed and can no longer change."))
+    check_confirming_session(decision, decision.committee_session)
+
+
 def confirm_levels(session: Session, decisions: list[LevelDecision], *, actor_id: int | None,
-                   session_reference: str | None = None, commit: bool = True) -> int:
-    """The committee confirms proposed levels (E-12) in a session: the evaluator's level
-    changes, and the date of entry into Γ is kept while they stay at Γ."""
+                   committee_session: CommitteeSession | None = None, commit: bool = True) -> int:
+    """The committee confirms proposed levels (E-12) in a session (given here, or chosen
+    on each decision beforehand): the evaluator's level changes, and the date of entry
+    into Γ is kept while they stay at Γ. All or nothing: one session that may not
+    confirm its decision refuses them all."""
     today = dt.date.today()
+    pending = [d for d in decisions if d.confirmed_at is None]
+    for decision in pending:
+        check_confirming_session(decision, committee_session or decision.committee_session)
     done = 0
-    for decision in decisions:
-        if decision.confirmed_at is not None:
-            continue
+    for decision in pending:
         evaluator = decision.evaluator
         if decision.proposed_level is PerformanceLevel.C:
             if evaluator.level is PerformanceLevel.C:
@@ -308,7 +341,7 @@ def confirm_levels(session: Session, decisions: list[LevelDecision], *, actor_id
         decision.previous_level = evaluator.level
         evaluator.level = decision.proposed_level
         decision.confirmed_at, decision.confirmed_by_id = utcnow(), actor_id
-        decision.session_reference = session_reference or decision.session_reference
+        decision.committee_session = committee_session or decision.committee_session
         done += 1
     if commit:
         session.commit()
@@ -444,6 +477,7 @@ class TableRow:
     rank: int
     evaluator: Evaluator
     entered_c_on: dt.date | None = None
+    level_session: str = "—"  # the committee session that confirmed the current level
 
 
 @dataclass
@@ -464,6 +498,22 @@ def entry_into_c(session: Session, evaluator_ids: Iterable[int]) -> dict[int, dt
     return {evaluator_id: day for evaluator_id, day in rows if day is not None}
 
 
+def level_sessions(session: Session) -> dict[int, str]:
+    """Per evaluator, the session of their latest confirmed level decision (its date, or
+    the free text recorded before sessions were linked)."""
+    latest = (
+        select(LevelDecision.evaluator_id, func.max(LevelDecision.confirmed_at).label("at"))
+        .where(LevelDecision.confirmed_at.is_not(None)).group_by(LevelDecision.evaluator_id).subquery()
+    )
+    rows = session.execute(
+        select(LevelDecision.evaluator_id, CommitteeSession.held_on, LevelDecision.session_reference)
+        .join(latest, (latest.c.evaluator_id == LevelDecision.evaluator_id) & (latest.c.at == LevelDecision.confirmed_at))
+        .outerjoin(CommitteeSession, CommitteeSession.id == LevelDecision.committee_session_id)
+    ).all()
+    return {evaluator_id: held_on.strftime("%d/%m/%Y") if held_on else reference or "—"
+            for evaluator_id, held_on, reference in rows}
+
+
 def _by_score(session: Session, *conditions: ColumnElement[bool]) -> Sequence[Evaluator]:
     return session.scalars(
         select(Evaluator).where(Evaluator.ranking_score.is_not(None), *conditions)
@@ -478,11 +528,13 @@ def nominal_tables(session: Session) -> NominalTables:
     absolute = [TableRow(n, e) for n, e in enumerate(enrolled, start=1)]
     c_dates = entry_into_c(session, [r.evaluator.id for r in absolute if r.evaluator.level is PerformanceLevel.C])
     inactive = _by_score(session, Evaluator.status == EvaluatorStatus.inactive)
+    confirmed_in = level_sessions(session)
     return NominalTables(
         absolute=absolute,
-        levels_ab=[r for r in absolute if r.evaluator.level is not PerformanceLevel.C],
-        level_c=[TableRow(r.rank, r.evaluator, c_dates.get(r.evaluator.id)) for r in absolute
-                 if r.evaluator.level is PerformanceLevel.C],
+        levels_ab=[TableRow(r.rank, r.evaluator, level_session=confirmed_in.get(r.evaluator.id, "—")) for r in absolute
+                   if r.evaluator.level is not PerformanceLevel.C],
+        level_c=[TableRow(r.rank, r.evaluator, c_dates.get(r.evaluator.id), confirmed_in.get(r.evaluator.id, "—"))
+                 for r in absolute if r.evaluator.level is PerformanceLevel.C],
         inactive=[TableRow(n, e) for n, e in enumerate(inactive, start=1)],
     )
 

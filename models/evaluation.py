@@ -18,6 +18,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignK
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.committee import CommitteeSession
 from models.evaluators import Evaluator, PerformanceLevel
 from models.mixins import Audited, EvaluatorOwned, GraderAssigned, ReferenceData, SystemRecord, Timestamped
 
@@ -219,7 +220,11 @@ class LevelDecision(Audited, EvaluatorOwned, Timestamped, Model):
     proposed_level: Mapped[PerformanceLevel] = mapped_column(
         Enum(PerformanceLevel, name="performance_level", native_enum=False), nullable=False
     )
-    # The committee session that confirmed it (free text until committee sessions exist).
+    # The committee session that confirmed it (E-12), one of the committee's session records.
+    committee_session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_session.id"), index=True)
+    committee_session: Mapped[CommitteeSession | None] = relationship(lazy="joined")
+    # Free text of confirmations recorded before sessions were linked that matched no
+    # session record (migration f6a7b8c9d0e1); never written any more.
     session_reference: Mapped[str | None] = mapped_column(String(64))
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))

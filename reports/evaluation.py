@@ -51,7 +51,7 @@ def sheet_pdf(sheet: service.Sheet, sections: list[dict]) -> bytes:
     """The individual sheet (E-15) with the chart embedded as an image."""
     chart = "data:image/png;base64," + base64.b64encode(points_chart(sheet.chart_points)).decode("ascii")
     return render_pdf("evaluation/pdf_sheet.html", sheet=sheet, chart=chart, level_label=service.level_label,
-                      when=service.when, sheet_sections=sections)
+                      when=service.when, session_label=service.session_label, sheet_sections=sections)
 
 
 def nominal_pdf(tables: service.NominalTables) -> bytes:

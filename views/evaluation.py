@@ -79,7 +79,8 @@ LABELS = {
     "total_points": _l("Total MA"),
     "previous_level_label": _l("Previous level"),
     "proposed_level_label": _l("Proposed level"),
-    "session_reference": _l("Committee session"),
+    "committee_session": _l("Committee session"),
+    "session_label": _l("Committee session"),
     "confirmed_at": _l("Confirmed at"),
     "confirmed_by": _l("Confirmed by"),
     "entered_c_on": _l("Entered level Γ on"),
@@ -159,6 +160,7 @@ EvaluationCycle.status_label = property(lambda self: _status(self.status))  # ty
 LevelThreshold.level_label = property(lambda self: _level(self.level))  # type: ignore[attr-defined]
 LevelDecision.previous_level_label = property(lambda self: _level(self.previous_level))  # type: ignore[attr-defined]
 LevelDecision.proposed_level_label = property(lambda self: _level(self.proposed_level))  # type: ignore[attr-defined]
+LevelDecision.session_label = property(service.session_label)  # type: ignore[attr-defined]
 
 
 class EvaluationCycleView(BackofficeModelView):
@@ -326,18 +328,17 @@ class LevelDecisionView(BackofficeModelView):
     datamodel = SQLAInterface(LevelDecision)
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
     list_columns = ["cycle", "evaluator", "total_points", "previous_level_label", "proposed_level_label",
-                    "session_reference", "confirmed_at", "entered_c_on"]
+                    "session_label", "confirmed_at", "entered_c_on"]
     show_columns = list_columns + ["confirmed_by"]
-    edit_columns = ["session_reference"]
-    search_columns = ["cycle", "evaluator", "session_reference"]
+    edit_columns = ["committee_session"]  # choices scoped like the rows (views.base)
+    search_columns = ["cycle", "evaluator", "committee_session"]
     order_columns = ["total_points", "confirmed_at"]
     label_columns = LABELS
     role_permissions = {COMMITTEE: {"can_list", "can_show", "can_edit", "can_export", "confirm_levels"}}
 
     def pre_update(self, item):
         super().pre_update(item)
-        if item.confirmed_at is not None:
-            raise Refused(_l("This level has been confirmed and can no longer change."))
+        service.check_level_edit(item)
 
     @action("confirm_levels", _l("Confirm the proposed levels"),
             _l("Confirm the selected levels? The evaluators' levels change now."), "fa-check")
@@ -461,7 +462,8 @@ class IndividualSheetView(BackofficeView):
         data = service.sheet(current_app.appbuilder.session, evaluator)
         session = current_app.appbuilder.session
         return self.render_template("evaluation/sheet.html", sheet=data, level_label=service.level_label,
-                                    when=service.when, sheet_sections=service.sheet_sections(session, evaluator))
+                                    when=service.when, session_label=service.session_label,
+                                    sheet_sections=service.sheet_sections(session, evaluator))
 
     @expose("/<int:evaluator_id>/chart.png")
     @has_access

@@ -62,8 +62,9 @@ def load_evaluation_demo(session, rng, context) -> str:
     service.close_cycle(session, closed, commit=False)
     closed.closed_at = utcnow() - dt.timedelta(days=200)
     decisions = session.scalars(select(LevelDecision).where(LevelDecision.cycle_id == closed.id)).all()
-    service.confirm_levels(session, list(decisions), actor_id=users["committee"].id,
-                           session_reference="Συνεδρίαση 4/2025", commit=False)
+    for decision in decisions:  # recorded before sessions were linked (the committee's come later)
+        decision.session_reference = "Συνεδρίαση 4/2025"
+    service.confirm_levels(session, list(decisions), actor_id=users["committee"].id, commit=False)
 
     # 2026-Α: open, sample drawn, marks all in but one line of each kind.
     current = cycle_with("2026-Α", dt.date(2026, 2, 1), dt.date(2026, 6, 30), enrolled[:3], [2, 3, 7][: len(enrolled)])

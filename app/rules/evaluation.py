@@ -6,6 +6,7 @@ Annex IV (conversion, thresholds, weights) is missing from our copy of decision
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -117,3 +118,10 @@ def draw_sample(seed: str, registry_no: str, references: Iterable[str], size: in
     `size` of the report references sorted as text; the result is sorted."""
     pool = sorted(set(references))
     return sorted(random.Random(f"{seed}:{registry_no}").sample(pool, size))
+
+
+def session_may_confirm(held_on: dt.date, cycle_closed_on: dt.date | None, today: dt.date) -> bool:
+    """E-12: the committee confirms a proposed level in one of its sessions, held once the
+    cycle had closed (the proposal exists only then) and not later than today (the
+    confirmation is recorded now)."""
+    return (cycle_closed_on is None or cycle_closed_on <= held_on) and held_on <= today

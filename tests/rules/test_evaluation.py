@@ -78,3 +78,17 @@ def test_sample_is_rederivable_from_the_seed():
     assert first == r.draw_sample("seed", "EMA000001", list(reversed(refs)), 5)
     assert len(set(first)) == 5 and set(first) <= set(refs)
     assert first != r.draw_sample("seed", "EMA000002", refs, 5) or first != r.draw_sample("other", "EMA000001", refs, 5)
+
+
+@pytest.mark.parametrize("held_on, closed_on, ok", [
+    ("2026-03-10", "2026-03-10", True),   # the day the cycle closed
+    ("2026-03-09", "2026-03-10", False),  # before: no proposal existed yet
+    ("2026-05-01", "2026-03-10", True),   # today
+    ("2026-05-02", "2026-03-10", False),  # not held yet
+    ("2026-01-01", None, True),           # a cycle without a closing time (older records)
+])
+def test_a_level_is_confirmed_in_a_session_held_after_the_cycle_closed(held_on, closed_on, ok):  # E-12
+    import datetime as dt
+
+    day = dt.date.fromisoformat
+    assert r.session_may_confirm(day(held_on), day(closed_on) if closed_on else None, day("2026-05-01")) is ok
