@@ -13,10 +13,12 @@ import enum
 import json
 import re
 import uuid
+from collections.abc import Mapping
+from typing import Protocol
 
 from flask import g, has_request_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from models.audit import AuditEntry
 from models.mixins import Audited, utcnow
@@ -31,8 +33,18 @@ SIGN_IN_COLUMNS = {"last_login", "login_count", "fail_login_count", "changed_on"
 # Who acts outside a request (CLI commands set it).
 system_actor: contextvars.ContextVar[str] = contextvars.ContextVar("system_actor", default="system")
 
+Plain = str | int | bool | None  # a value as the JSON of `changes` holds it
+# Per column [before, after]; per collection [removed names, added names].
+Changes = dict[str, list[Plain] | list[list[str]]]
 
-def _plain(value):
+
+class Record(Protocol):
+    """A mapped row (a model of ours or one of FAB's security tables)."""
+
+    __tablename__: str
+
+
+def _plain(value: object) -> Plain:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -42,7 +54,7 @@ def _plain(value):
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, enum.Enum):
-        return value.value
+        return _plain(value.value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return f"<{len(bytes(value))} bytes>"
     return str(value)
@@ -58,23 +70,29 @@ def _actor() -> tuple[int | None, str, str | None]:
     return None, system_actor.get(), None
 
 
-def _record_id(obj) -> str | None:
+def _state(obj: Record) -> InstanceState[Record]:
+    # raiseerr spelled out: SQLAlchemy's typing of the default says "maybe None"
+    state: InstanceState[Record] = inspect(obj, raiseerr=True)
+    return state
+
+
+def _record_id(obj: Record) -> str | None:
     # From the instance, not the identity key: new rows get their key only after
     # after_flush, but their primary key values are already set.
-    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    values = _state(obj).mapper.primary_key_from_instance(obj)
     if not values or any(v is None for v in values):
         return None
     return ",".join(str(v) for v in values)
 
 
-def _is_audited(obj) -> bool:
+def _is_audited(obj: object) -> bool:
     return isinstance(obj, Audited) or getattr(obj, "__tablename__", None) in SECURITY_TABLES
 
 
-def _collection_changes(obj) -> dict:
+def _collection_changes(obj: Record) -> Changes:
     """Roles of a user, permissions of a role: added and removed names."""
-    state = inspect(obj)
-    changes = {}
+    state = _state(obj)
+    changes: Changes = {}
     for key in SECURITY_COLLECTIONS:
         if key in state.mapper.relationships:
             hist = state.attrs[key].history
@@ -83,11 +101,11 @@ def _collection_changes(obj) -> dict:
     return changes
 
 
-def _column_changes(obj, mode: str) -> dict:
-    state = inspect(obj)
+def _column_changes(obj: Record, mode: str) -> Changes:
+    state = _state(obj)
     audited = isinstance(obj, Audited)
-    secret = type(obj).__audit_secret__ if audited else SECURITY_TABLES[obj.__tablename__]
-    changes = {}
+    secret = type(obj).__audit_secret__ if isinstance(obj, Audited) else SECURITY_TABLES[obj.__tablename__]
+    changes: Changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
         if not audited and key in SIGN_IN_COLUMNS:
@@ -116,8 +134,8 @@ def _column_changes(obj, mode: str) -> dict:
     return changes
 
 
-def _after_flush(session: Session, flush_context) -> None:
-    rows = []
+def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    rows: list[tuple[str, Record, Changes]] = []
     for mode, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
             if not _is_audited(obj):
@@ -144,7 +162,7 @@ def _after_flush(session: Session, flush_context) -> None:
                 "username": username,
                 "request_id": request_id,
                 "action": mode,
-                "table_name": obj.__tablename__,  # type: ignore[attr-defined]
+                "table_name": obj.__tablename__,
                 "record_id": _record_id(obj),
                 "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
                 "remark": None,
@@ -154,8 +172,8 @@ def _after_flush(session: Session, flush_context) -> None:
     )
 
 
-def record_action(session: Session, action: str, obj=None, *, table: str | None = None,
-                  record_id: str | None = None, details: dict | None = None) -> None:
+def record_action(session: Session, action: str, obj: Record | None = None, *, table: str | None = None,
+                  record_id: str | None = None, details: Mapping[str, object] | None = None) -> None:
     """Audit a custom action (final submission, lottery run, export…) in the current
     transaction; the caller commits it together with the action's own changes."""
     user_id, username, request_id = _actor()
@@ -173,7 +191,7 @@ def record_action(session: Session, action: str, obj=None, *, table: str | None 
     )
 
 
-def record_export(session: Session, table: str, details: dict) -> None:
+def record_export(session: Session, table: str, details: Mapping[str, object]) -> None:
     """An export reads; its audit entry is the request's one write, committed before the
     file streams (the stream may outlive the request's transaction)."""
     record_action(session, "export", table=table, details=details)

@@ -196,33 +196,31 @@ class EvaluationCycleView(BackofficeModelView):
         super().pre_delete(item)
         service.delete_cycle(self.datamodel.session, item)
 
+    def _on_cycle(self, item, step, done):
+        """A cycle action: one cycle (never a list), the service's `step(session, cycle)`
+        returning a count, `done(count)` flashed, or the refusal; back to the cycle."""
+        if isinstance(item, list):
+            abort(400)
+        try:
+            n = step(self.datamodel.session, item)
+        except Refused as exc:
+            _flash_refused(exc)
+        else:
+            flash(done(n), "success")
+        return redirect(url_for(".show", pk=item.id))
+
     @action("draw_sample", _l("Draw the sample"),
             _l("Draw the sample of reports now? It is drawn once and fixes the cycle's evaluators and reports."),
             "fa-random", multiple=False)
     def draw_sample(self, item):
-        if isinstance(item, list):
-            abort(400)
-        try:
-            n = service.draw_sample(self.datamodel.session, item)
-        except Refused as exc:
-            _flash_refused(exc)
-        else:
-            flash(gettext("Sample drawn: %(n)s reports coded and assigned.", n=n), "success")
-        return redirect(url_for(".show", pk=item.id))
+        return self._on_cycle(item, service.draw_sample,
+                              lambda n: gettext("Sample drawn: %(n)s reports coded and assigned.", n=n))
 
     @action("close_cycle", _l("Close the cycle"),
             _l("Close the cycle? Its ΒΑ are computed and never change afterwards."), "fa-lock", multiple=False)
     def close_cycle(self, item):
-        if isinstance(item, list):
-            abort(400)
-        try:
-            n = service.close_cycle(self.datamodel.session, item)
-        except Refused as exc:
-            _flash_refused(exc)
-        else:
-            flash(gettext("Cycle closed: ΒΑ of %(n)s evaluators computed; level proposals await confirmation.",
-                          n=n), "success")
-        return redirect(url_for(".show", pk=item.id))
+        return self._on_cycle(item, service.close_cycle, lambda n: gettext(
+            "Cycle closed: ΒΑ of %(n)s evaluators computed; level proposals await confirmation.", n=n))
 
     @expose("/import/<int:pk>", methods=["GET", "POST"])
     @has_access
