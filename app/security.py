@@ -3,8 +3,10 @@ for the current password, and rate limits on every login endpoint."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
-from flask import abort, current_app, flash, g, redirect, request, session as cookie_session
+from flask import Flask, abort, current_app, flash, g, redirect, request, session as cookie_session
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
@@ -12,9 +14,12 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView, RoleModelView, SimpleFormView, UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _l
+from flask_jwt_extended import JWTManager
 from flask_login import logout_user
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
-from wtforms import PasswordField, StringField
+from werkzeug.wrappers import Response
+from wtforms import Field, Form, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app import audit
@@ -42,7 +47,7 @@ LINK_FIELDS = {
 }
 
 
-def _validate_afm(form, field):
+def _validate_afm(form: Form, field: Field) -> None:
     if field.data and not afm_is_valid(field.data):
         raise ValidationError(_l("Invalid tax number (Α.Φ.Μ.): check digit mismatch."))
 
@@ -70,14 +75,14 @@ class BackofficeUserDBModelView(UserDBModelView):
         "teacher_registry_no": _l("Teacher registry no."),
     }
 
-    def _link_by_code(self, item):
+    def _link_by_code(self, item: AppUser) -> None:
         session = self.datamodel.session
         form = request.form
         with session.no_autoflush:  # the new user is not in the session yet
             self._resolve_codes(item, session, form)
 
     @staticmethod
-    def _resolve_codes(item, session, form):
+    def _resolve_codes(item: AppUser, session: Session, form: Mapping[str, str]) -> None:
         centre_code = (form.get("centre_code") or "").strip()
         registry_no = (form.get("evaluator_registry_no") or "").strip()
         item.centre = centre_by_code(session, centre_code)
@@ -88,22 +93,22 @@ class BackofficeUserDBModelView(UserDBModelView):
             raise Refused(_l("No evaluator has the registry number %(no)s."), field="evaluator_registry_no",
                           no=registry_no)
 
-    def _init_properties(self):
+    def _init_properties(self) -> None:
         super()._init_properties()
         from app.hardening import guard_writes
 
         guard_writes(self)  # F15: no exception text in flash messages
 
-    def prefill_form(self, form, pk):
+    def prefill_form(self, form: DynamicForm, pk: str) -> None:
         item = self.datamodel.get(pk)
         form.centre_code.data = item.centre.code if item and item.centre else ""
         form.evaluator_registry_no.data = item.evaluator.registry_no if item and item.evaluator else ""
 
-    def pre_add(self, item):
+    def pre_add(self, item: AppUser) -> None:
         self._link_by_code(item)
         super().pre_add(item)
 
-    def pre_update(self, item):
+    def pre_update(self, item: AppUser) -> None:
         self._link_by_code(item)
         super().pre_update(item)
 
@@ -112,12 +117,12 @@ class BackofficeAuthDBView(AuthDBView):
     login_template = "backoffice/login_db.html"  # adds «Ανάκτηση κωδικών» (K-10, views.centres)
 
     @expose("/logout/", methods=["GET"])
-    def logout_get(self):
+    def logout_get(self) -> NoReturn:
         # A link (or an <img>) must never log anyone out: FAB's logout is a GET.
         abort(405)
 
     @expose("/logout/", methods=["POST"])
-    def logout(self):
+    def logout(self) -> Response:
         user = self._get_authenticated_user()
         logout_user()
         cookie_session.clear()
@@ -126,7 +131,7 @@ class BackofficeAuthDBView(AuthDBView):
         return redirect(self.appbuilder.get_url_for_index)
 
 
-def _current_password_matches(form, field):
+def _current_password_matches(form: Form, field: Field) -> None:
     if not g.user or not check_password_hash(g.user.password or "", field.data or ""):
         raise ValidationError(_l("The current password is not correct."))
 
@@ -161,7 +166,7 @@ class ChangeOwnPasswordView(SimpleFormView):
     form_title = _l("Change password")
     redirect_url = "/"
 
-    def form_post(self, form):
+    def form_post(self, form: ChangeOwnPasswordForm) -> None:
         self.appbuilder.sm.reset_password(g.user.id, form.password.data)
         audit.record_action(self.appbuilder.sm.session, "change_own_password", table="ab_user",
                             record_id=str(g.user.id))
@@ -178,13 +183,14 @@ class BackofficeRoleModelView(RoleModelView):
 
     @expose("/action/<string:name>/<pk>", methods=["POST"])
     @has_access
-    def action(self, name, pk):
+    def action(self, name: str, pk: str) -> Response:
         if name not in self.actions:
             abort(404)
         item = self.datamodel.get(pk)
         if item is None:
             abort(404)
-        return self.actions[name].func([item])
+        response: Response = self.actions[name].func([item])
+        return response
 
 
 class BackofficeSecurityManager(PermissionCacheMixin, SecurityManager):
@@ -195,40 +201,40 @@ class BackofficeSecurityManager(PermissionCacheMixin, SecurityManager):
     resetmypasswordview = ChangeOwnPasswordView
 
     # --- F5: logout, password change or reset and deactivation end every session --------
-    def create_jwt_manager(self, app):
-        manager = super().create_jwt_manager(app)
+    def create_jwt_manager(self, app: Flask) -> JWTManager:
+        manager: JWTManager = super().create_jwt_manager(app)
         manager.additional_claims_loader(self._token_claims)
         return manager
 
-    def _token_claims(self, identity):
+    def _token_claims(self, identity: str) -> dict[str, int]:
         user = self.get_user_by_id(int(identity))
         return {EPOCH_KEY: user.auth_epoch or 0} if user is not None else {}
 
-    def load_user(self, pk):
-        user = super().load_user(pk)
+    def load_user(self, pk: str) -> AppUser | None:
+        user: AppUser | None = super().load_user(pk)
         if user is not None and cookie_session.get(EPOCH_KEY) != (user.auth_epoch or 0):
             return None  # a cookie from before a logout, password change or deactivation
         return user
 
-    def load_user_jwt(self, _jwt_header, jwt_data):
-        user = self.get_user_by_id(int(jwt_data["sub"]))
+    def load_user_jwt(self, _jwt_header: dict[str, Any], jwt_data: dict[str, Any]) -> AppUser | None:  # JSON
+        user: AppUser | None = self.get_user_by_id(int(jwt_data["sub"]))
         if user is None or not user.is_active or jwt_data.get(EPOCH_KEY) != (user.auth_epoch or 0):
             return None
         g.user = user
         return user
 
-    def on_user_login(self, user) -> None:
+    def on_user_login(self, user: AppUser) -> None:
         cookie_session[EPOCH_KEY] = user.auth_epoch or 0
 
-    def on_user_logout(self, user) -> None:
+    def on_user_logout(self, user: AppUser) -> None:
         user = self.get_user_by_id(user.id)
         user.end_sessions()
         audit.record_action(self.session, "logout", table="ab_user", record_id=str(user.id))
         self.session.commit()
 
     # --- F9: failed logins leave a trace -------------------------------------------------
-    def auth_user_db(self, username, password):
-        user = super().auth_user_db(username, password)
+    def auth_user_db(self, username: str | None, password: str | None) -> AppUser | None:
+        user: AppUser | None = super().auth_user_db(username, password)
         if user is None:
             name = (username or "")[:64]
             log.warning("failed login for %r (request %s)", name, getattr(g, "request_id", "-"))
@@ -237,7 +243,7 @@ class BackofficeSecurityManager(PermissionCacheMixin, SecurityManager):
             self.session.commit()
         return user
 
-    def register_views(self):
+    def register_views(self) -> None:
         super().register_views()
         # F8: the current-password check is throttled like the login.
         password_view = next(v for v in self.appbuilder.baseviews if isinstance(v, ChangeOwnPasswordView))
