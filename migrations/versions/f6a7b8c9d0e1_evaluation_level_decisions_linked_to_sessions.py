@@ -30,16 +30,12 @@ committee_session = sa.table("committee_session", sa.column("id", sa.Integer), s
 
 def named_days(text):
     """Every date the text names, in the forms people type."""
+    parts = DAY_MONTH_YEAR.findall(text) + [(d, m, y) for y, m, d in ISO.findall(text)]
     days = set()
-    for day, month, year in DAY_MONTH_YEAR.findall(text):
+    for day, month, year in parts:
         try:
             days.add(dt.date(int(year), int(month), int(day)))
-        except ValueError:
-            pass
-    for year, month, day in ISO.findall(text):
-        try:
-            days.add(dt.date(int(year), int(month), int(day)))
-        except ValueError:
+        except ValueError:  # 31/02/2025: names no day
             pass
     return days
 
