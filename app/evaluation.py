@@ -13,11 +13,11 @@ import datetime as dt
 import io
 import secrets
 import time
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-import typing
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import click
@@ -25,13 +25,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import ColumnElement, CursorResult, Integer, Select, case, cast, delete, func, insert, literal, or_, \
-    select, update
+from sqlalchemy import (ColumnElement, CursorResult, Integer, Select, case, cast, delete, func, insert, literal, or_,
+                        select, update)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.orm.state import InstanceState
 
-from app import audit, jobs
+from app import audit, formatting, jobs
 from app.clock import local_now, utc_to_local
 from app.errors import Refused
 from app.rules import evaluation as rules
@@ -290,8 +290,8 @@ def _propose_levels(session: Session, cycle: EvaluationCycle, evaluators: list[E
 def session_label(decision: LevelDecision) -> str:
     """The session that confirmed a level: its date; older free text; "—" for none."""
     if decision.committee_session is not None:
-        return decision.committee_session.held_on.strftime("%d/%m/%Y")
-    return decision.session_reference or "—"
+        return formatting.format_date(decision.committee_session.held_on)
+    return decision.session_reference or formatting.EMPTY
 
 
 def check_confirming_session(decision: LevelDecision, committee_session: CommitteeSession | None) -> None:
@@ -305,7 +305,7 @@ def check_confirming_session(decision: LevelDecision, committee_session: Committ
         raise Refused(_l("The levels of cycle %(cycle)s are confirmed in a session held after the cycle closed, "
                          "not in the future: %(session)s cannot be chosen."),
                       field="committee_session", cycle=decision.cycle.name,
-                      session=committee_session.held_on.strftime("%d/%m/%Y"))
+                      session=formatting.format_date(committee_session.held_on))
 
 
 def check_level_edit(decision: LevelDecision) -> None:
@@ -510,7 +510,7 @@ def level_sessions(session: Session) -> dict[int, str]:
         .join(latest, (latest.c.evaluator_id == LevelDecision.evaluator_id) & (latest.c.at == LevelDecision.confirmed_at))
         .outerjoin(CommitteeSession, CommitteeSession.id == LevelDecision.committee_session_id)
     ).all()
-    return {evaluator_id: held_on.strftime("%d/%m/%Y") if held_on else reference or "—"
+    return {evaluator_id: formatting.format_date(held_on) if held_on else reference or formatting.EMPTY
             for evaluator_id, held_on, reference in rows}
 
 
