@@ -21,6 +21,23 @@ MENU_GROUPS = {
 }
 
 
+# The system's own menus (FAB's Security, the reference lists, the jobs) share one navbar
+# entry «Σύστημα», each under its heading, when a role sees two or more of them: the
+# Admin's bar then fits one row at 1280 px.
+SYSTEM_MENUS = ("Security", "Reference", "Background jobs")
+SYSTEM_LABEL = _l("System")
+
+
+def navbar_entries(menu) -> tuple[list, list]:
+    """(entries shown on the bar, entries grouped under «Σύστημα»), of those the user sees."""
+    sm = current_app.appbuilder.sm
+    visible = [item for item in menu.get_list() if sm.has_access("menu_access", item.name)]
+    system = [item for item in visible if item.name in SYSTEM_MENUS]
+    if len(system) < 2:
+        return visible, []
+    return [item for item in visible if item.name not in SYSTEM_MENUS], system
+
+
 def menu_group(name: str) -> str | None:
     group = MENU_GROUPS.get(name)
     return str(group) if group is not None else None
@@ -73,7 +90,8 @@ def breadcrumbs(title=None) -> list[tuple[str, str | None]]:
 def install(app) -> None:
     formatting.install(app)
     app.jinja_env.globals.update(page_lang=page_lang, page_title=page_title, breadcrumbs=breadcrumbs,
-                                  active_filters=active_filters, menu_group=menu_group)
+                                  active_filters=active_filters, menu_group=menu_group,
+                                  navbar_entries=navbar_entries, system_label=SYSTEM_LABEL)
 
 
 def active_filters() -> list[tuple[str, str]]:

@@ -67,7 +67,7 @@ VIEW_MATRIX: dict[str, dict[str, set[str]]] = {
     # Centres area (K-1, K-2, K-3): certification is the Admin's (no room writes for the
     # manager); staff while the window is open; minutes uploaded by the manager only.
     "RoomView": {HELPDESK: R, CENTRE_MANAGER: R},
-    "WorkstationView": {HELPDESK: R, CENTRE_MANAGER: R | {"can_add", "can_edit"}},
+    "WorkstationView": {HELPDESK: R, CENTRE_MANAGER: R},  # the manual: view only
     "CoordinatorView": {HELPDESK: R, CENTRE_MANAGER: RW},
     "TechnicalManagerView": {HELPDESK: R, CENTRE_MANAGER: RW},
     "MinutesView": {HELPDESK: R, CENTRE_MANAGER: R | {"can_upload"}},

@@ -19,8 +19,8 @@ def test_centre_manager_sees_greek_ui_switches_language_and_only_permitted_menus
     assert not any("Μητρώο Αξιολογητών" in m for m in menus)
     assert not any("Ασφάλεια" in m or "Security" in m for m in menus)
 
-    # The language switch in the navbar: one click to English and back.
-    page.click("#language-menu > a")
+    # The language switch in the user menu: one click to English and back.
+    page.click("#user-menu > a")
     page.click("a.language-switch[data-lang=en]")
     page.wait_for_load_state()
     assert "Signed in as" in page.inner_text("body")
@@ -41,8 +41,11 @@ def test_centre_manager_sees_greek_ui_switches_language_and_only_permitted_menus
 def test_helpdesk_sees_every_area_but_no_add_buttons(page):
     browser_login(page, "helpdesk")
     menus = " ".join(menu_texts(page))
-    for area in ("Διαχείριση πόρων ΚΣΕ", "Μητρώο Αξιολογητών", "Δεδομένα αναφοράς"):
+    for area in ("Διαχείριση πόρων ΚΣΕ", "Μητρώο Αξιολογητών", "Σύστημα"):
         assert area in menus
+    # The system's menus share «Σύστημα», each under its heading (app.ui.navbar_entries).
+    page.click("#system-menu > a")
+    assert "Δεδομένα αναφοράς" in page.locator("#system-menu .dropdown-header").all_inner_texts()
     page.goto("/centreview/list/")
     assert "KSE00002" in page.inner_text("body")
     assert page.locator("a[href*='/centreview/add']").count() == 0

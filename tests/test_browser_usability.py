@@ -149,3 +149,33 @@ def test_the_page_check_catches_english_and_raw_values(page, shown):
     page.set_content(f"<html><head><title>Σελίδα · ΚΣΕ</title></head><body><p>{shown}</p></body></html>")
     with pytest.raises(AssertionError):
         check_page(page)
+
+
+def test_admin_navbar_is_one_row_at_1280_px_and_keeps_every_menu(page, app):
+    """Issue #12: the Admin's menu wrapped to three rows. At 1280×800 the bar is one row
+    (every entry on the same line, the bar no taller than one entry), and no menu entry
+    was dropped to get there: every item the Admin may open is still in the bar."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/login/")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+    bar = page.evaluate("""() => {
+        const tops = [...document.querySelectorAll('.navbar-brand, .navbar-nav > li > a')]
+            .map(a => a.getBoundingClientRect());
+        return {height: document.querySelector('nav.navbar').getBoundingClientRect().height,
+                tops: tops.map(r => Math.round(r.top)), entry: Math.max(...tops.map(r => r.height))};
+    }""")
+    assert len(set(bar["tops"])) == 1, bar
+    assert bar["height"] < 1.5 * bar["entry"], bar
+    hrefs = set(page.eval_on_selector_all(".navbar-nav a[href]", "links => links.map(a => a.getAttribute('href'))"))
+    with app.test_request_context():
+        expected = {item.get_url() for top in app.appbuilder.menu.get_list() for item in (top.childs or [top])
+                    if item.name != "-"}
+    assert expected <= hrefs, sorted(expected - hrefs)
+    # The system's menus are grouped, each under its heading.
+    page.click("#system-menu > a")
+    headings = page.locator("#system-menu .dropdown-header").all_inner_texts()
+    assert {"Ασφάλεια", "Δεδομένα αναφοράς"} <= {h.strip() for h in headings}
+    check_page(page)

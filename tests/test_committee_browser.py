@@ -86,10 +86,10 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
 
     page.click("#validate")
     page.wait_for_load_state()
-    assert "Εγγεγραμμένος" in page.inner_text("#ev-status")
+    assert "Ενταγμένος" in page.inner_text("#ev-status")
     shown = page.inner_text("#ev-score")
     db_session.expire_all()
     ev = db_session.get(Evaluator, item.evaluator_id)
     assert ev.status is EvaluatorStatus.enrolled and ev.entry_score is not None
     assert shown == f"{ev.entry_score:.2f}"
-    assert "Εγγραφή στο μητρώο" in page.inner_text("#decision-history")
+    assert "Ένταξη στο Μητρώο" in page.inner_text("#decision-history")

@@ -183,10 +183,10 @@ def test_e5_from_agenda_to_enrolled_with_be_and_mail(app, ctx):
         Decimal("20.00"), Decimal("7.50"), Decimal("71.25"))
     assert ev.entry_score == Decimal("45.00")
     (message,) = [m for m in outbox(app) if m["To"] == ev.email]
-    assert "Εγγραφή στο μητρώο" in message["Subject"]
+    assert "Ένταξη στο Μητρώο" in message["Subject"]
     cs = ctx.get(CommitteeSession, d.session_id)
     text = pdf_text(service.minutes_pdf(ctx, cs))
-    assert ev.registry_no in text and "Εγγραφή στο μητρώο" in text
+    assert ev.registry_no in text and "Ένταξη στο Μητρώο" in text
     assert "71,25" in pdf_text(service.form_i3_pdf(ctx, ev)).replace(".", ",")
     with pytest.raises(Refused):
         service.validate(ctx, ev, None)  # no longer under examination

@@ -174,3 +174,37 @@ def test_a_call_needs_its_declarations(login, app):
         new = app.appbuilder.session.scalar(select(Call).where(Call.code == "B2-NO-DECL"))
         assert new is not None and new.declaration_list()
         app.appbuilder.session.remove()
+
+
+def test_workstations_are_view_only_for_the_centre_manager(login, db_session):
+    """Manual 4.2 («Επισκόπηση στοιχείων διαθέσιμων πόρων»): the manager sees the rooms and,
+    through the counts, the workstations and their specs; nothing to add, edit or delete.
+    The permission is not granted (app.roles), so the server refuses too; the Admin keeps
+    every button."""
+    from sqlalchemy import func
+
+    from models.centres import Workstation
+    from tests.centres_support import own
+
+    mine = own(db_session)
+    manager = login("manager1")
+    listing = manager.get(f"/workstationview/list/?_flt_0_room_id={mine.room_ids[0]}").get_data(as_text=True)
+    assert any(code in listing for code in db_session.scalars(
+        select(Workstation.inventory_code).where(Workstation.room_id == mine.room_ids[0])))
+    show = manager.get(f"/workstationview/show/{mine.uncertified_ws[0]}").get_data(as_text=True)
+    for html in (listing, show):
+        assert "/workstationview/add" not in html and "/workstationview/edit/" not in html
+        assert "/workstationview/delete/" not in html
+    before = db_session.scalar(select(func.count()).select_from(Workstation))
+    ws = mine.uncertified_ws[0]
+    assert manager.get("/workstationview/add").status_code == 403
+    assert manager.post_form("/workstationview/add", {"room": mine.room_ids[0], "inventory_code": "ΝΕΟ-Χ"},
+                             page="/workstationview/list/").status_code == 403
+    assert manager.get(f"/workstationview/edit/{ws}").status_code == 403
+    assert manager.post_form(f"/workstationview/edit/{ws}", {"room": mine.room_ids[0], "inventory_code": "Χ"},
+                             page="/workstationview/list/").status_code == 403
+    assert manager.post_form(f"/workstationview/delete/{ws}", page="/workstationview/list/").status_code == 403
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(Workstation)) == before
+    admin = login("admin").get(f"/workstationview/list/?_flt_0_room_id={mine.room_ids[0]}").get_data(as_text=True)
+    assert "/workstationview/add" in admin and "/workstationview/edit/" in admin

@@ -247,9 +247,10 @@ class TrainingPeriodView(CentreAreaView):
 
 
 class WorkstationView(AdminColumnsMixin, CentreAreaView):
-    """K-1. Certification is the Admin's decision: the manager's forms have no
-    `certified` field; a manager may describe new (uncertified) workstations and change
-    or delete only uncertified ones."""
+    """K-1. The Admin keeps the workstations and decides their certification; a centre
+    manager lists and reads their own centre's (view only, as in the manual, seed 000 §5).
+    The certified-workstation checks below stay as a second line should a role ever
+    receive write access again."""
 
     datamodel = SQLAInterface(Workstation)
     title = _l("Workstations")
@@ -274,7 +275,7 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
     base_order = ("inventory_code", "asc")
     formatters_columns = {"certified": yes_no}
     label_columns = {**LABELS, "room.centre.code": _l("Centre code")}
-    role_permissions = {CENTRE_MANAGER: READ | {"can_add", "can_edit"}}
+    role_permissions = {CENTRE_MANAGER: READ}  # the manual: view only
 
     def _typed_room(self, item):
         if is_admin():
