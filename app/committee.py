@@ -22,18 +22,21 @@ from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import access, audit, evaluators, mail
+from app import access, audit, evaluators, jobs, mail
 from app.errors import Refused
 from app.rules import committee as rules
 from models.committee import (
-    AgendaItem, AgendaKind, Body, CommitteeSession, Decision, DecisionKind, EvaluatorRelation, InterviewMarks,
-    OperationalProgramme,
+    AgendaItem, AgendaKind, Body, CommitteeSession, Correction, CorrectionKind, Decision, DecisionKind,
+    EvaluatorRelation, InterviewMarks, OperationalProgramme,
     ModificationKind, ModificationRequest, ModificationStatus, Recognition, RecognitionKind, RelationKind,
     ScoreKind, SelectionExclusion, SelectionRequest, SelectionResult, SelectionRun,
 )
 from app.rules import evaluators as erules
+from app.rules import evaluation as evaluation_rules
 from models import evaluators as em
+from models.evaluation import CycleStatus, EvaluationCycle, Participation
 from models.evaluators import Evaluator, EvaluatorStatus, PerformanceLevel, Verification
+from models.jobs import JobState
 from models.mixins import utcnow
 from models.reference import Region, TargetGroup, ThematicField
 
@@ -545,25 +548,10 @@ def verify_row(session, evaluator: Evaluator, row_ref: str, verification: str, v
     the committee's goes into recoded_*) or mark it not confirmed."""
     _lock_evaluator(session, evaluator)
     _require_examination(evaluator, session)
-    key, _, raw_id = row_ref.partition(":")
-    if key not in SECTIONS or not raw_id.isdigit():
-        raise Refused(_l("Record not found."), status=404)
-    model, _label, recodable = SECTIONS[key]
-    row = session.get(model, int(raw_id))
-    if row is None or row.evaluator_id != evaluator.id:
-        raise Refused(_l("Record not found."), status=404)
-    try:
-        state = Verification(verification)
-    except ValueError:
-        raise Refused(_l("Choose the verification."), field="verification") from None
-    if state is Verification.pending:
-        raise Refused(_l("Choose the verification."), field="verification")
-    recoded = {f: _recode_value(key, f, values.get(f, ""), row) for f in recodable}
-    if state is Verification.recoded and not any(v is not None for v in recoded.values()):
-        raise Refused(_l("A re-coded row needs the committee's value."), field="verification")
+    _key, row, state, recoded = _verification_input(session, evaluator, row_ref, verification, values)
     row.verification = state
     for name, value in recoded.items():
-        setattr(row, name, value if state is Verification.recoded else None)
+        setattr(row, name, value)
     session.commit()
 
 
@@ -744,10 +732,24 @@ def reject(session, evaluator: Evaluator, reasons: str | None, user_id: int | No
 
 
 def notify_candidate(evaluator: Evaluator, decision: Decision) -> bool:
-    """Tell the candidate by e-mail (after the commit: a mail failure never undoes the
-    decision; it is logged)."""
+    """Tell the candidate by e-mail, as a background job queued after the commit: a mail
+    failure never undoes the decision; the job records the error and can be retried.
+    True when the mail went (at once where jobs run immediately)."""
     if not evaluator.email:
         return False
+    job = jobs.enqueue("decision_mail", {"decision_id": decision.id, "evaluator_id": evaluator.id})
+    return job is not None and job.state is JobState.succeeded
+
+
+@jobs.handler("decision_mail", label=_l("Decision mail to a candidate"),
+              target=lambda params: ("ApplicationProcessingView.show", {"pk": params["evaluator_id"]}),
+              describe=lambda result: gettext("Mail sent to %(to)s.", to=result["to"]))
+def decision_mail_job(session, params: dict, progress) -> dict:
+    decision = session.get(Decision, int(params["decision_id"]))
+    if decision is None:
+        raise Refused(_l("Record not found."), status=404)
+    evaluator = session.get_one(Evaluator, decision.evaluator_id)
+    progress(0, 1)
     with force_locale("el"):
         subject = gettext("Evaluator registry: %(decision)s", decision=str(DECISION_LABELS[decision.kind]))
         text = render_template("committee/decision_mail.txt", evaluator=evaluator, decision=decision,
@@ -756,8 +758,221 @@ def notify_candidate(evaluator: Evaluator, decision: Decision) -> bool:
         mail.send_mail(evaluator.email, subject, text)
     except mail.MailError:
         log.exception("decision mail to evaluator %s not sent", evaluator.id)
-        return False
-    return True
+        raise Refused(_l("The mail server did not accept the mail; retry the job later.")) from None
+    progress(1, 1)
+    return {"to": evaluator.email, "decision": decision.id}
+
+
+# --- corrections after enrolment (a new, reasoned, audited entry; nothing deleted) --------
+
+CORRECTABLE = (EvaluatorStatus.enrolled, EvaluatorStatus.inactive)
+CORRECTION_LABELS = {
+    CorrectionKind.interview: _l("Interview marks (BE3)"),
+    CorrectionKind.verification: _l("Verification of a row (BE1/BE2)"),
+    CorrectionKind.decision: _l("Decision"),
+}
+NOTHING_TO_CORRECT = _l("The corrected values are the same as the current ones: nothing to correct.")
+
+
+def _require_correctable(evaluator: Evaluator) -> None:
+    if evaluator.status not in CORRECTABLE:
+        raise Refused(_l("Scores are corrected this way once the evaluator is enrolled; during the examination "
+                         "record the marks or the verification again."), status=409)
+
+
+def _json(value):
+    """A value as the correction's JSON keeps it."""
+    value = _plain(value)
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _follow_entry_score(session, evaluator: Evaluator) -> None:
+    """What derives from ΒΕ follows it in the same transaction: ΒΕ1/ΒΕ2/ΒΕ (E-7) and ΒΚ
+    (E-13: ΒΕ with no closed cycle, else 0.3 × ΒΕ + 0.7 × mean ΒΑ). The nominal tables
+    are read from these columns, so their order follows too."""
+    session.flush()
+    evaluators.recompute_entry_scores(session, [evaluator.id])
+    session.refresh(evaluator)
+    performance = list(session.scalars(
+        select(Participation.score).join(EvaluationCycle, EvaluationCycle.id == Participation.cycle_id)
+        .where(Participation.evaluator_id == evaluator.id, EvaluationCycle.status == CycleStatus.closed,
+               Participation.score.is_not(None))))
+    if performance and evaluator.entry_score is not None:
+        evaluator.ranking_score = evaluation_rules.ranking_score(evaluator.entry_score, performance)
+        session.flush()
+
+
+def _record_correction(session, evaluator: Evaluator, kind: CorrectionKind, subject: str, before: dict,
+                       after: dict, entry_score_before, reason: str, user_id: int | None) -> Correction:
+    row = Correction(evaluator_id=evaluator.id, kind=kind, subject=subject, before=before, after=after,
+                     entry_score_before=entry_score_before, entry_score_after=evaluator.entry_score, reason=reason,
+                     corrected_by_id=user_id, corrected_at=utcnow())
+    session.add(row)
+    session.flush()
+    audit.record_action(session, f"correct_{kind.value}", evaluator, details={
+        "subject": subject, "before": before, "after": after, "reason": reason,
+        "entry_score": [_json(entry_score_before), _json(evaluator.entry_score)]})
+    return row
+
+
+def corrections_of(session, evaluator_id: int) -> list[Correction]:
+    return list(session.scalars(select(Correction).where(Correction.evaluator_id == evaluator_id)
+                                .order_by(Correction.corrected_at, Correction.id)))
+
+
+def correction_rows(session, evaluator_id: int) -> list[dict]:
+    """The corrections in words for the evaluator's history: when, who, what, before,
+    after, ΒΕ before and after, why."""
+    from models.users import AppUser
+
+    names = dict(session.execute(select(AppUser.id, AppUser.username)).all())
+
+    def words(values: dict) -> str:
+        parts = []
+        for key, value in values.items():
+            label = CRITERION_LABELS.get(key) or RECODE_LABELS.get(key) or {
+                "verification": _l("Verification"), "decision": _l("Decision"), "status": _l("Status"),
+                "score": _l("Interview score (BE3)")}.get(key, key)
+            if key == "verification" and value:
+                value = VERIFICATION_LABELS[Verification(value)]
+            elif key == "decision" and value:
+                value = DECISION_LABELS[DecisionKind(value)]
+            elif key == "status" and value:
+                value = STATUS_LABELS[EvaluatorStatus(value)]
+            parts.append(f"{label}: {'—' if value in (None, '') else value}")
+        return "; ".join(parts) or "—"
+
+    return [{"at": c.corrected_at, "by": names.get(c.corrected_by_id, "—"), "what": CORRECTION_LABELS[c.kind],
+             "subject": c.subject, "before": words(c.before), "after": words(c.after),
+             "be_before": _fmt(c.entry_score_before), "be_after": _fmt(c.entry_score_after), "reason": c.reason}
+            for c in corrections_of(session, evaluator_id)]
+
+
+@_rolls_back
+def correct_interview(session, evaluator: Evaluator, marks: dict, reason: str | None,
+                      user_id: int | None) -> Correction:
+    """ΒΕ3 of an enrolled (or inactive) evaluator corrected: the four marks 0–100 again,
+    with a reason. A new marks row supersedes the current one (which stays), ΒΕ and ΒΚ
+    are recomputed in the same transaction, and the correction is kept with ΒΕ before
+    and after."""
+    _lock_evaluator(session, evaluator)
+    _require_correctable(evaluator)
+    bad = rules.mark_problems(marks)
+    if bad:
+        raise Refused(_l("Each interview mark must be a whole number from 0 to 100 (%(criteria)s)."),
+                      field=bad[0], criteria=", ".join(str(CRITERION_LABELS[c]) for c in bad))
+    text = _reasons(reason, required=True)
+    previous = current_interview(session, evaluator.id)
+    new = {c: int(marks[c]) for c in rules.INTERVIEW_CRITERIA}
+    before = ({c: getattr(previous, c) for c in rules.INTERVIEW_CRITERIA} if previous is not None else {})
+    before["score"] = _json(evaluator.interview_score)
+    if previous is not None and {c: before[c] for c in rules.INTERVIEW_CRITERIA} == new:
+        raise Refused(NOTHING_TO_CORRECT, status=409)
+    row = InterviewMarks(evaluator_id=evaluator.id, session_id=previous.session_id if previous else None,
+                         score=rules.interview_score(new), reason=text, recorded_by_id=user_id,
+                         supersedes_id=previous.id if previous else None, **new)
+    session.add(row)
+    _save(session, _l("The marks were changed at the same time; reload the page."), flush=True)
+    be_before = evaluator.entry_score
+    evaluator.interview_score = row.score
+    _follow_entry_score(session, evaluator)
+    correction = _record_correction(session, evaluator, CorrectionKind.interview, f"interview_marks:{row.id}",
+                                    before, {**new, "score": _json(row.score)}, be_before, text, user_id)
+    _save(session, _l("The marks were changed at the same time; reload the page."))
+    return correction
+
+
+def _verification_input(session, evaluator: Evaluator, row_ref: str, verification: str, values: dict):
+    """The row a verification names (the file's own only) and the state and re-coded
+    values asked for, checked."""
+    key, _, raw_id = (row_ref or "").partition(":")
+    if key not in SECTIONS or not raw_id.isdigit():
+        raise Refused(_l("Record not found."), status=404)
+    model, _label, recodable = SECTIONS[key]
+    row = session.get(model, int(raw_id))
+    if row is None or row.evaluator_id != evaluator.id:
+        raise Refused(_l("Record not found."), status=404)
+    try:
+        state = Verification(verification)
+    except ValueError:
+        raise Refused(_l("Choose the verification."), field="verification") from None
+    if state is Verification.pending:
+        raise Refused(_l("Choose the verification."), field="verification")
+    recoded = {f: _recode_value(key, f, values.get(f, ""), row) for f in recodable}
+    if state is Verification.recoded and not any(v is not None for v in recoded.values()):
+        raise Refused(_l("A re-coded row needs the committee's value."), field="verification")
+    return key, row, state, {f: (v if state is Verification.recoded else None) for f, v in recoded.items()}
+
+
+@_rolls_back
+def correct_verification(session, evaluator: Evaluator, row_ref: str, verification: str, values: dict,
+                         reason: str | None, user_id: int | None) -> Correction:
+    """A verified value that feeds ΒΕ1/ΒΕ2 corrected after enrolment (E-5, E-7): the
+    candidate's value stays, the committee's verdict changes, the correction keeps the
+    verdict before and after with the reason; ΒΕ and ΒΚ follow in the same transaction."""
+    _lock_evaluator(session, evaluator)
+    _require_correctable(evaluator)
+    text = _reasons(reason, required=True)
+    key, row, state, recoded = _verification_input(session, evaluator, row_ref, verification, values)
+    before = {"verification": row.verification.value, **{f: _json(getattr(row, f)) for f in recoded}}
+    after = {"verification": state.value, **{f: _json(v) for f, v in recoded.items()}}
+    if before == after:
+        raise Refused(NOTHING_TO_CORRECT, status=409)
+    be_before = evaluator.entry_score
+    row.verification = state
+    for name, value in recoded.items():
+        setattr(row, name, value)
+    _follow_entry_score(session, evaluator)
+    correction = _record_correction(session, evaluator, CorrectionKind.verification, f"{key}:{row.id}", before,
+                                    after, be_before, text, user_id)
+    session.commit()
+    return correction
+
+
+def decision_choices(session, evaluator: Evaluator) -> list[tuple[str, str]]:
+    """The decisions the current one may be corrected into, as (value, label)."""
+    current = current_decision(session, evaluator.id)
+    return [(k, str(DECISION_LABELS[DecisionKind(k)]))
+            for k in rules.decision_corrections(current.kind.value if current else None)]
+
+
+@_rolls_back
+def correct_decision(session, evaluator: Evaluator, new_kind: str, reasons: str | None,
+                     user_id: int | None) -> Decision:
+    """A decision corrected by a new, reasoned decision that supersedes it (the old one
+    stays in the history and in the minutes, marked): not admitted → admitted after all,
+    admitted → not admitted, rejected → examined again, enrolled → rejected. The file's
+    status follows (with its own history); the candidate is told."""
+    _lock_evaluator(session, evaluator)
+    current = current_decision(session, evaluator.id)
+    if current is None:
+        raise Refused(_l("There is no decision to correct."), status=409)
+    try:
+        kind = DecisionKind(new_kind)
+    except ValueError:
+        raise Refused(_l("Choose the corrected decision."), field="kind") from None
+    if not rules.decision_correction_allowed(current.kind.value, kind.value):
+        raise Refused(_l("This decision cannot be corrected into that one."), field="kind", status=409)
+    text = _reasons(reasons, required=True)
+    if kind is DecisionKind.in_principle:
+        checks = eligibility_report(session, evaluator)
+        problems = checks["eligibility"] + checks["exclusions"]
+        if problems:  # E-1, E-2 as for a first admission
+            raise Refused(_l("The candidate cannot be admitted: %(reasons)s."), status=409,
+                          reasons="; ".join(problems))
+    status_before = evaluator.status
+    be_before = evaluator.entry_score
+    d = _add_decision(session, evaluator, kind, text, user_id, _agenda_session_id(session, evaluator),
+                      supersedes=current, entry_score=evaluator.entry_score)
+    to = EvaluatorStatus(rules.STATUS_AFTER_CORRECTION[kind.value])
+    if evaluator.status is not to:
+        evaluators.change_status(session, evaluator, to, text, user_id)
+    _record_correction(session, evaluator, CorrectionKind.decision, f"committee_decision:{current.id}",
+                       {"decision": current.kind.value, "status": status_before.value},
+                       {"decision": kind.value, "status": to.value}, be_before, text, user_id)
+    session.commit()
+    notify_candidate(evaluator, d)
+    return d
 
 
 # --- E-8: modification requests ----------------------------------------------------------

@@ -305,8 +305,9 @@ def reason_texts(codes: Iterable[str], labels: dict) -> list[str]:
 # --- status changes ---------------------------------------------------------------------------
 
 
-def _change_status(session: Session, evaluator: Evaluator, to: EvaluatorStatus, reason: str | None,
-                   user_id: int | None) -> None:
+def change_status(session: Session, evaluator: Evaluator, to: EvaluatorStatus, reason: str | None,
+                  user_id: int | None) -> None:
+    """Move the file to `to`, keeping the change in its status history."""
     session.add(EvaluatorStatusChange(evaluator_id=evaluator.id, changed_at=utcnow(), from_status=evaluator.status,
                                       to_status=to, reason=reason, changed_by_id=user_id))
     evaluator.status = to
@@ -325,7 +326,7 @@ def deactivate(session: Session, evaluator: Evaluator, reason: str, *, user_id: 
         raise Refused(_l("The evaluator is already inactive."), status=409)
     if evaluator.status is EvaluatorStatus.draft:
         raise Refused(_l("A draft application cannot be deactivated."), status=409)
-    _change_status(session, evaluator, EvaluatorStatus.inactive, reason, user_id)
+    change_status(session, evaluator, EvaluatorStatus.inactive, reason, user_id)
     evaluator.inactive_since = on or local_now().date()
     evaluator.inactive_reason = reason
     audit.record_action(session, "deactivate_evaluator", evaluator, details={"reason": reason})
@@ -349,7 +350,7 @@ def enrol(session: Session, evaluator: Evaluator, interview_score: Decimal | flo
     if exclusions:
         raise Refused(_l("An exclusion applies: %(reasons)s"), status=409,
                       reasons=" ".join(reason_texts(exclusions, EXCLUSION_LABELS)))
-    _change_status(session, evaluator, EvaluatorStatus.enrolled, None, user_id)
+    change_status(session, evaluator, EvaluatorStatus.enrolled, None, user_id)
     evaluator.interview_score = be3.quantize(rules.CENT)
     evaluator.enrolled_at = utcnow()
     session.flush()
