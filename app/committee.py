@@ -84,9 +84,6 @@ RELATION_LABELS = {
 }
 SCORE_LABELS = {ScoreKind.entry: _l("Entry score (BE)"), ScoreKind.ranking: _l("Ranking score (BK)")}
 KIND_LABELS = {"field": _l("Thematic field"), "group": _l("Target group"), "region": _l("Region")}
-# The selection PDF lists the selected and a reserve (3 × wanted, at least 100 rows): a
-# table of thousands of rows takes minutes in xhtml2pdf; the CSV always holds all of it.
-PDF_RESERVE, PDF_MIN_ROWS = 3, 100
 # Personal data an evaluator may ask to change (E-8), by Evaluator attribute.
 PERSONAL_FIELDS = ("email", "phone", "last_name", "first_name", "father_name")
 
@@ -1210,14 +1207,50 @@ def criteria_labels(session, req: SelectionRequest) -> list[str]:
     return out
 
 
-def selection_pdf(session, req: SelectionRequest, run: SelectionRun) -> bytes:
-    from reports.committee import selection_document
+@jobs.report_handler("selection_pdf", label=_l("Selection nominal table (PDF)"), model=SelectionRequest,
+                     permission=("can_show", "SelectionRequestView"),
+                     filename=lambda params: f"selection-{params['pk']}-{params['run']}.pdf",
+                     target=lambda params: ("SelectionRequestView.show", {"pk": params["pk"]}))
+def selection_pdf_job(session, params: dict, progress, out, workdir) -> None:
+    """The whole nominal table of a run (every ranked evaluator, as in the CSV) and its
+    auxiliary table, rendered in parts (reports.jobs)."""
+    from reports.jobs import write_pdf_in_parts
+    req = session.get(SelectionRequest, int(params["pk"]))
+    run = session.get(SelectionRun, int(params["run"]))
+    if req is None or run is None or run.request_id != req.id:
+        raise Refused(_l("Record not found."), status=404)
     with force_locale("el"):
         nominal = nominal_rows(run)
-        shown = max(PDF_RESERVE * req.wanted, PDF_MIN_ROWS)
-        parts = (criteria_labels(session, req), nominal_headers(), nominal[:shown], auxiliary_headers(),
-                 auxiliary_rows(run))
-    return selection_document(req, run, *parts, omitted=max(len(nominal) - shown, 0))
+        context = dict(req=req, run=run, criteria=criteria_labels(session, req), nominal_headers=nominal_headers(),
+                       auxiliary_headers=auxiliary_headers(), auxiliary=auxiliary_rows(run))
+    write_pdf_in_parts(out, workdir, "committee/pdf_selection.html", nominal, progress, **context)
+
+
+def _session_of(session, params: dict) -> CommitteeSession:
+    cs = session.get(CommitteeSession, int(params["pk"]))
+    if cs is None:
+        raise Refused(_l("Record not found."), status=404)
+    return cs
+
+
+@jobs.report_handler("committee_agenda_pdf", label=_l("Session agenda (PDF)"), model=CommitteeSession,
+                     permission=("can_show", "CommitteeSessionView"),
+                     filename=lambda params: f"agenda-{params['pk']}.pdf",
+                     target=lambda params: ("CommitteeSessionView.show", {"pk": params["pk"]}))
+def agenda_pdf_job(session, params: dict, progress, out, workdir) -> None:
+    progress(0, 1)
+    out.write(agenda_pdf(session, _session_of(session, params)))
+    progress(1, 1)
+
+
+@jobs.report_handler("committee_minutes_pdf", label=_l("Session minutes (PDF)"), model=CommitteeSession,
+                     permission=("can_show", "CommitteeSessionView"),
+                     filename=lambda params: f"minutes-{params['pk']}.pdf",
+                     target=lambda params: ("CommitteeSessionView.show", {"pk": params["pk"]}))
+def minutes_pdf_job(session, params: dict, progress, out, workdir) -> None:
+    progress(0, 1)
+    out.write(minutes_pdf(session, _session_of(session, params)))
+    progress(1, 1)
 
 
 def exclusion_text(codes: str) -> str:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import String, and_, bindparam, case, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from app import audit, mail
+from app import audit, jobs, mail
 from app.clock import local_now
 from app.errors import Refused
 from app.rules import evaluators as rules
@@ -819,6 +819,25 @@ def nominal_table(session: Session) -> list[NominalRow]:
     return [NominalRow(rank, r.registry_no, r.last_name, r.first_name, r.father_name or "—",
                        LEVEL_LABELS[r.level.value], r.qualification_score, r.experience_score, r.interview_score,
                        r.entry_score) for rank, r in zip(ranks, rows, strict=True)]
+
+
+NOMINAL_HEADERS = (_l("Rank"), _l("Registry no."), _l("Last name"), _l("First name"), _l("Father's name"),
+                   _l("Performance level"), "ΒΕ1", "ΒΕ2", "ΒΕ3", "ΒΕ")
+
+
+@jobs.report_handler("nominal_table_pdf", label=_l("Nominal table of evaluators (PDF)"), model=None,
+                     permission=("can_list", "NominalTableView"), filename=lambda params: "nominal-table.pdf",
+                     target=lambda params: ("NominalTableView.list", {}))
+def nominal_table_pdf_job(session: Session, params: dict, progress: jobs.Progress, out: Any, workdir: Path) -> None:
+    """E-14 as a PDF of every listed evaluator, rendered in parts (reports.jobs)."""
+    from reports.jobs import write_pdf_in_parts
+
+    rows = nominal_table(session)
+    progress(0, None)
+    with force_locale("el"):
+        headers = [str(h) for h in NOMINAL_HEADERS]
+    write_pdf_in_parts(out, workdir, "evaluators/pdf_nominal_table.html", rows, progress, headers=headers,
+                       total=len(rows))
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:

@@ -1,6 +1,6 @@
 """PDFs of the evaluator registry: form I.1 (the application with the consent text),
-form I.2 (the whole registry file, sections 1–17, seed 003 Annex I) and the E-14
-nominal table. xhtml2pdf with the embedded DejaVu font (reports.calls.render_pdf);
+form I.2 (the whole registry file, sections 1–17, seed 003 Annex I). The E-14 nominal
+table is a report job (app.evaluators.nominal_table_pdf_job). xhtml2pdf with the embedded DejaVu font (reports.calls.render_pdf);
 official forms are Greek whatever the reader's interface language."""
 from __future__ import annotations
 
@@ -46,7 +46,3 @@ def form_i1_pdf(session: Session, evaluator: Evaluator) -> bytes:
 
 def form_i2_pdf(session: Session, evaluator: Evaluator) -> bytes:
     return render_pdf("evaluators/pdf_form_i2.html", **_context(session, evaluator))
-
-
-def nominal_table_pdf(rows: list, headers: list[str]) -> bytes:
-    return render_pdf("evaluators/pdf_nominal_table.html", rows=rows, headers=headers)

@@ -25,6 +25,7 @@ from models.committee import (
 )
 from models.evaluators import Evaluator, EvaluatorStatus
 from views.base import BackofficeModelView, BackofficeView
+from views.jobs import start_report
 
 CATEGORY = "Evaluator registry"
 CATEGORY_LABEL = _l("Evaluator registry")
@@ -119,21 +120,20 @@ class CommitteeSessionView(BackofficeModelView):
         flash(gettext("Agenda built: %(n)d new items.", n=added), "success")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/agenda_pdf/<int:pk>")
+    @expose("/agenda_pdf/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("show")
     def agenda_pdf(self, pk):
+        """The agenda as a PDF, made by a background job (its page gives the file)."""
         cs = scoped(CommitteeSession, pk)
-        return download(service.agenda_pdf(self.datamodel.session, cs), f"agenda-{cs.held_on}.pdf",
-                        "application/pdf")
+        return start_report("committee_agenda_pdf", {"pk": cs.id}, url_for(".show", pk=cs.id))
 
-    @expose("/minutes_pdf/<int:pk>")
+    @expose("/minutes_pdf/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("show")
     def minutes_pdf(self, pk):
         cs = scoped(CommitteeSession, pk)
-        return download(service.minutes_pdf(self.datamodel.session, cs), f"minutes-{cs.held_on}.pdf",
-                        "application/pdf")
+        return start_report("committee_minutes_pdf", {"pk": cs.id}, url_for(".show", pk=cs.id))
 
 
 # --- one application (E-1, E-2, E-5, E-6, E-7) --------------------------------------------
@@ -488,13 +488,14 @@ class SelectionRequestView(BackofficeModelView):
         flash(gettext("Selection done."), "success")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/pdf/<int:pk>")
+    @expose("/pdf/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("show")
     def pdf(self, pk):
+        """The whole nominal table and the auxiliary table of a run, made by a background
+        job (thousands of rows take minutes)."""
         req, run = self._request_run(pk)
-        data = service.selection_pdf(_db(), req, run)
-        return download(data, f"selection-{req.id}-{run.id}.pdf", "application/pdf")
+        return start_report("selection_pdf", {"pk": req.id, "run": run.id}, url_for(".show", pk=req.id))
 
     @expose("/csv/<int:pk>")
     @has_access

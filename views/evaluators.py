@@ -34,6 +34,7 @@ from models.evaluators import (DocumentKind, Evaluator, EvaluatorCentreRelation,
                                ScoringTable, SupportingDocument)
 from reports import evaluators as reports
 from views.base import BackofficeModelView, BackofficeView
+from views.jobs import start_report
 
 CATEGORY = "Evaluator registry"
 CATEGORY_LABEL = _l("Evaluator registry")
@@ -517,8 +518,7 @@ class NominalTableView(BackofficeView):
     default_view = "list"
     role_permissions = {COMMITTEE: {"can_list"}, HELPDESK: {"can_list"}}
 
-    HEADERS = (_l("Rank"), _l("Registry no."), _l("Last name"), _l("First name"), _l("Father's name"),
-               _l("Performance level"), "ΒΕ1", "ΒΕ2", "ΒΕ3", "ΒΕ")
+    HEADERS = service.NOMINAL_HEADERS
 
     @expose("/")
     @expose("/list/")
@@ -548,12 +548,12 @@ class NominalTableView(BackofficeView):
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": "attachment; filename=nominal-table.csv", "Cache-Control": "no-store"})
 
-    @expose("/pdf/")
+    @expose("/pdf/", methods=["POST"])
     @has_access
     @permission_name("list")
     def pdf(self):
-        rows = service.nominal_table(self.appbuilder.session)
-        return _pdf_response(reports.nominal_table_pdf(rows, [str(h) for h in self.HEADERS]), "nominal-table.pdf")
+        """Every listed evaluator as a PDF, made by a background job (its page gives the file)."""
+        return start_report("nominal_table_pdf", {}, url_for(".list"))
 
 
 def _num(value: Decimal | None) -> str:
