@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from collections.abc import Callable
 
 import click
@@ -383,14 +383,17 @@ def reports_folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / REPORTS_FOLDER
 
 
-def report_handler(kind: str, *, label, model: type | None, permission: tuple[str, str],
+ReportBuild = Callable[[Session, dict, Progress, IO[bytes], Path], None]
+
+
+def report_handler(kind: str, *, label: Any, model: type | None, permission: tuple[str, str],
                    filename: Callable[[dict], str], mimetype: str = "application/pdf",
-                   target: Callable[[dict], tuple[str, dict]] | None = None):
+                   target: Callable[[dict], tuple[str, dict]] | None = None) -> Callable[[ReportBuild], ReportBuild]:
     """Register `build(session, params, progress, out, workdir)` as the job `kind` that
     writes one file to the binary stream `out` (workdir: a folder for its scratch files).
     A build that raises leaves no file and the previous results as they were."""
 
-    def register(build):
+    def register(build: ReportBuild) -> ReportBuild:
         def run(session: Session, params: dict, progress: Progress) -> dict:
             import hashlib
             import shutil

@@ -40,9 +40,11 @@ def _context(session: Session, evaluator: Evaluator) -> dict:
     }
 
 
-def form_i1_pdf(session: Session, evaluator: Evaluator) -> bytes:
-    return render_pdf("evaluators/pdf_form_i1.html", **_context(session, evaluator))
+FORMS = ("i1", "i2")
 
 
-def form_i2_pdf(session: Session, evaluator: Evaluator) -> bytes:
-    return render_pdf("evaluators/pdf_form_i2.html", **_context(session, evaluator))
+def form_pdf(session: Session, evaluator: Evaluator, form: str) -> bytes:
+    """Form I.1 or I.2 ("i1", "i2") of the evaluator's file."""
+    if form not in FORMS:
+        raise ValueError(form)
+    return render_pdf(f"evaluators/pdf_form_{form}.html", **_context(session, evaluator))

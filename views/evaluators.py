@@ -368,19 +368,14 @@ class EvaluatorView(BackofficeModelView):
         super().pre_update(item)
         service.check_file_fields(item)
 
-    @expose("/form-i1/<int:pk>")
+    @expose("/form-<any(i1, i2):form>/<int:pk>")
     @has_access
     @permission_name("show")
-    def form_i1(self, pk):
+    def form_pdf(self, form, pk):
+        """Form I.1 (cover letter with the consent) or I.2 (the whole file) as a PDF."""
         evaluator = self._scoped_get(pk)
-        return _pdf_response(reports.form_i1_pdf(self.datamodel.session, evaluator), f"form-I1-{evaluator.id}.pdf")
-
-    @expose("/form-i2/<int:pk>")
-    @has_access
-    @permission_name("show")
-    def form_i2(self, pk):
-        evaluator = self._scoped_get(pk)
-        return _pdf_response(reports.form_i2_pdf(self.datamodel.session, evaluator), f"form-I2-{evaluator.id}.pdf")
+        return _pdf_response(reports.form_pdf(self.datamodel.session, evaluator, form),
+                             f"form-{form.upper()}-{evaluator.id}.pdf")
 
     @expose("/personal-data/<int:pk>")
     @has_access
@@ -394,7 +389,7 @@ class EvaluatorView(BackofficeModelView):
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("data.json", json.dumps(service.personal_data(session, evaluator), ensure_ascii=False,
                                                      indent=2, default=str))
-            archive.writestr("form-I2.pdf", reports.form_i2_pdf(session, evaluator))
+            archive.writestr("form-I2.pdf", reports.form_pdf(session, evaluator, "i2"))
             for document in service.documents_of(session, evaluator):
                 path = service.document_path(document)
                 if path.is_file():
