@@ -91,6 +91,14 @@ def handler(kind: str, *, exclusive: Callable[[dict], str] | None = None, label=
     return register
 
 
+def register_handler(kind: str, fn: Callable[[Session, dict, Progress], Any], *,
+                     exclusive: Callable[[dict], str] | None = None, label: Any = None,
+                     target: Callable[[dict], tuple[str, dict]] | None = None,
+                     describe: Callable[[dict], str] | None = None) -> None:
+    """`handler` as a plain, typed call (for the modules mypy checks strictly)."""
+    HANDLERS[kind] = Handler(kind, fn, exclusive, label or kind, target, describe)
+
+
 def kind_label(kind: str):
     h = HANDLERS.get(kind)
     return h.label if h else kind
