@@ -102,6 +102,7 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
     assert "Εγγραφή στο μητρώο" in page.inner_text("#decision-history")
 
     # after enrolment ΒΕ3 is corrected by a new, reasoned entry; ΒΕ follows
+    enrolled_be = ev.entry_score
     page.fill("#correct-reach", "60")
     page.fill("#correct-interview-form input[name=reason]", "Λάθος μεταφορά από το πρακτικό")
     page.click("#correct-marks")
@@ -109,5 +110,5 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
     assert "Λάθος μεταφορά από το πρακτικό" in page.inner_text("#corrections")
     db_session.expire_all()
     corrected = db_session.get(Evaluator, item.evaluator_id)
-    assert corrected.interview_score == Decimal("71.25") and corrected.entry_score < ev.entry_score
+    assert corrected.interview_score == Decimal("71.25") and corrected.entry_score < enrolled_be
     assert page.inner_text("#ev-score") == f"{corrected.entry_score:.2f}"
