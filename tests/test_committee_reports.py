@@ -102,7 +102,8 @@ def test_nominal_tables_complete_in_parts(app, login, db_session, monkeypatch):
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert all(number in text for number, _s in ranked)  # selected and not selected
     assert all(number in text for number in kept_out)
-    assert f"σελίδα {len(reader.pages)} / {len(reader.pages)}" in reader.pages[-1].extract_text()
+    assert f"{len(reader.pages)} / {len(reader.pages)}" in reader.pages[-1].extract_text()
+    assert len(reader.pages) >= 2 and f"1 / {len(reader.pages)}" in reader.pages[0].extract_text()  # across parts
     assert text.count("Ονομαστικός πίνακας αξιολογητών") == 1  # the heading once, not per part
     _job, _html, table = report_via_job(committee, "/nominal-table/pdf/", page="/nominal-table/list/")
     listed = db_session.scalars(select(Evaluator.registry_no).where(
