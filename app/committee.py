@@ -945,9 +945,17 @@ def correct_verification(session: Session, evaluator: Evaluator, row_ref: str, v
 
 def decision_choices(session: Session, evaluator: Evaluator) -> list[tuple[str, str]]:
     """The decisions the current one may be corrected into, as (value, label)."""
-    current = current_decision(session, evaluator.id)
     return [(k, str(DECISION_LABELS[DecisionKind(k)]))
-            for k in rules.decision_corrections(current.kind.value if current else None)]
+            for k in rules.decision_corrections(_decision_in_force(session, evaluator))]
+
+
+def _decision_in_force(session: Session, evaluator: Evaluator) -> str | None:
+    """The current decision's kind; an enrolled (or inactive) file entered without a
+    recorded decision (imported, demo) stands as enrolled."""
+    current = current_decision(session, evaluator.id)
+    if current is not None:
+        return current.kind.value
+    return DecisionKind.enrolled.value if evaluator.status in CORRECTABLE else None
 
 
 @_rolls_back
@@ -959,13 +967,14 @@ def correct_decision(session: Session, evaluator: Evaluator, new_kind: str, reas
     status follows (with its own history); the candidate is told."""
     _lock_evaluator(session, evaluator)
     current = current_decision(session, evaluator.id)
-    if current is None:
+    in_force = _decision_in_force(session, evaluator)
+    if in_force is None:
         raise Refused(_l("There is no decision to correct."), status=409)
     try:
         kind = DecisionKind(new_kind)
     except ValueError:
         raise Refused(_l("Choose the corrected decision."), field="kind") from None
-    if not rules.decision_correction_allowed(current.kind.value, kind.value):
+    if not rules.decision_correction_allowed(in_force, kind.value):
         raise Refused(_l("This decision cannot be corrected into that one."), field="kind", status=409)
     text = _reasons(reasons, required=True)
     if kind is DecisionKind.in_principle:
@@ -981,8 +990,9 @@ def correct_decision(session: Session, evaluator: Evaluator, new_kind: str, reas
     to = EvaluatorStatus(rules.STATUS_AFTER_CORRECTION[kind.value])
     if evaluator.status is not to:
         evaluators.change_status(session, evaluator, to, text, user_id)
-    _record_correction(session, evaluator, CorrectionKind.decision, f"committee_decision:{current.id}",
-                       {"decision": current.kind.value, "status": status_before.value},
+    subject = f"committee_decision:{current.id}" if current is not None else f"committee_decision:new:{d.id}"
+    _record_correction(session, evaluator, CorrectionKind.decision, subject,
+                       {"decision": in_force, "status": status_before.value},
                        {"decision": kind.value, "status": to.value}, be_before, text, user_id)
     session.commit()
     notify_candidate(evaluator, d)

@@ -148,8 +148,10 @@ def test_verified_value_correction_recomputes_be2(ctx):
 
 
 def test_decision_correction_supersedes_and_moves_the_status(app, ctx):
-    ev = enrolled(ctx)
-    # the demo enrols without a committee decision; record the one this test corrects
+    ev, other = ctx.scalars(select(Evaluator).where(Evaluator.status == EvaluatorStatus.enrolled)
+                            .order_by(Evaluator.id.desc()).limit(2)).all()
+    # the demo enrols without a recorded decision: such a file stands as enrolled
+    assert service.decision_choices(ctx, other) == [("rejected", "Απορρίφθηκε")]
     ctx.add(Decision(evaluator_id=ev.id, kind=DecisionKind.enrolled, reasons=None, entry_score=ev.entry_score))
     ctx.commit()
     assert service.decision_choices(ctx, ev) == [("rejected", "Απορρίφθηκε")]
@@ -174,6 +176,13 @@ def test_decision_correction_supersedes_and_moves_the_status(app, ctx):
     assert ctx.get(Evaluator, ev.id).status is EvaluatorStatus.under_examination
     kinds = [c.kind for c in service.corrections_of(ctx, ev.id)]
     assert kinds == [CorrectionKind.decision, CorrectionKind.decision]
+    # an enrolment without a recorded decision is annulled the same way
+    service.correct_decision(ctx, other, "rejected", "Κώλυμα", None)
+    ctx.expire_all()
+    assert ctx.get(Evaluator, other.id).status is EvaluatorStatus.rejected
+    (d,) = service.decision_history(ctx, other.id)
+    assert d.kind is DecisionKind.rejected and d.supersedes_id is None
+    assert service.corrections_of(ctx, other.id)[0].before["decision"] == "enrolled"
 
 
 def test_only_the_committee_corrects_over_http(app, login, db_session):
