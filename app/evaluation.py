@@ -18,7 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import click
 from flask import current_app
@@ -469,6 +470,19 @@ def rescoring_job(session: Session, params: jobs.Params, progress: jobs.Progress
     """The committee's rescoring as a background job (one at a time)."""
     run = rescore(session, actor_id=params.get("actor_id"), progress=progress)
     return {"run": run.id, "evaluators": run.evaluators}
+
+
+@jobs.report_handler("ranking_tables_pdf", label=_l("Nominal tables by ranking score (PDF)"), model=None,
+                     permission=("can_export", "RankingTablesView"), filename=lambda params: "nominal-tables.pdf",
+                     target=lambda params: ("RankingTablesView.list", {}))
+def ranking_tables_pdf_job(session: Session, params: dict[str, Any], progress: Progress, out: IO[bytes],
+                           workdir: Path) -> None:
+    """The E-14 tables by ΒΚ as a PDF file (a report job; the view only starts it)."""
+    from reports.jobs import write_pdf
+
+    progress(0, 1)
+    write_pdf(out, "evaluation/pdf_nominal.html", tables=nominal_tables(session), level_label=level_label)
+    progress(1, 1)
 
 
 # --- nominal tables (E-14) and individual sheet (E-15) -------------------------------------

@@ -13,16 +13,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import current_app, render_template
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import String, and_, bindparam, case, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from app import audit, mail
+from app import audit, jobs, mail
 from app.clock import local_now
 from app.errors import Refused
 from app.rules import evaluators as rules
@@ -75,7 +75,7 @@ POSTCODE = re.compile(r"^\d{5}$")
 PHONE = re.compile(r"^\+?[0-9 ]{10,15}$")
 
 
-ENUM_LABELS = {
+ENUM_LABELS: dict[type, dict[Any, Any]] = {
     Gender: {Gender.male: _l("Male"), Gender.female: _l("Female")},
     EmploymentForm: {EmploymentForm.employer: _l("Employer"), EmploymentForm.employee: _l("Employee"),
                      EmploymentForm.self_employed: _l("Self-employed")},
@@ -103,14 +103,15 @@ ENUM_LABELS = {
 }
 
 
-def enum_label(value, enum_class: type | None = None) -> str:
+def enum_label(value: Any, enum_class: type | None = None) -> str:
     """The Greek label of a choice of the form ("—" when empty); FAB hands list and show
     formatters the enum's value, hence `enum_class`."""
     if value is None or value == "":
         return "—"
     if enum_class is not None and not isinstance(value, enum_class):
         value = enum_class(value)
-    return str(ENUM_LABELS.get(type(value), {}).get(value, value))
+    labels: dict[Any, Any] = ENUM_LABELS.get(type(value), {})
+    return str(labels.get(value, value))
 
 
 def status_label(status: EvaluatorStatus | str | None) -> str:
@@ -151,7 +152,7 @@ def check_points_table(table: ScoringTable) -> None:
         raise Refused(_l("Points may not be negative."), field=problems[0])
 
 
-def _effective(model, column: str, recoded: str | None):
+def _effective(model: Any, column: str, recoded: str | None) -> Any:
     """The value that counts: the committee's re-coded value where it re-coded the row."""
     value = getattr(model, column)
     if recoded is None:
@@ -161,7 +162,7 @@ def _effective(model, column: str, recoded: str | None):
                 else_=value)
 
 
-def _aggregate(session: Session, model, measure, ids: list[int] | None) -> dict[int, tuple[Any, Any]]:
+def _aggregate(session: Session, model: Any, measure: Any, ids: list[int] | None) -> dict[int, tuple[Any, Any]]:
     """evaluator_id -> (value over verified rows, value over verified + pending rows)."""
     verified = model.verification.in_(VERIFIED)
     provisional = or_(verified, model.verification == Verification.pending)
@@ -202,7 +203,7 @@ def _score_inputs(session: Session, ids: list[int] | None) -> dict[str, dict[int
     }
 
 
-def _money(value) -> Decimal | None:
+def _money(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(rules.CENT)
 
 
@@ -269,7 +270,7 @@ def update_points_table(session: Session, table: ScoringTable) -> int:
 # --- E-1, E-2 on a file ------------------------------------------------------------------------
 
 
-def _rows(session: Session, model, evaluator_id: int) -> list:
+def _rows(session: Session, model: Any, evaluator_id: int) -> list[Any]:
     return list(session.scalars(select(model).where(model.evaluator_id == evaluator_id).order_by(model.id)))
 
 
@@ -298,15 +299,16 @@ def exclusion_reasons(session: Session, evaluator: Evaluator) -> list[str]:
                             centre_relative=evaluator.is_centre_relative, centre_relations=relations)
 
 
-def reason_texts(codes: Iterable[str], labels: dict) -> list[str]:
+def reason_texts(codes: Iterable[str], labels: dict[str, Any]) -> list[str]:
     return [str(labels.get(code, code)) for code in codes]
 
 
 # --- status changes ---------------------------------------------------------------------------
 
 
-def _change_status(session: Session, evaluator: Evaluator, to: EvaluatorStatus, reason: str | None,
-                   user_id: int | None) -> None:
+def change_status(session: Session, evaluator: Evaluator, to: EvaluatorStatus, reason: str | None,
+                  user_id: int | None) -> None:
+    """Move the file to `to`, keeping the change in its status history."""
     session.add(EvaluatorStatusChange(evaluator_id=evaluator.id, changed_at=utcnow(), from_status=evaluator.status,
                                       to_status=to, reason=reason, changed_by_id=user_id))
     evaluator.status = to
@@ -325,7 +327,7 @@ def deactivate(session: Session, evaluator: Evaluator, reason: str, *, user_id: 
         raise Refused(_l("The evaluator is already inactive."), status=409)
     if evaluator.status is EvaluatorStatus.draft:
         raise Refused(_l("A draft application cannot be deactivated."), status=409)
-    _change_status(session, evaluator, EvaluatorStatus.inactive, reason, user_id)
+    change_status(session, evaluator, EvaluatorStatus.inactive, reason, user_id)
     evaluator.inactive_since = on or local_now().date()
     evaluator.inactive_reason = reason
     audit.record_action(session, "deactivate_evaluator", evaluator, details={"reason": reason})
@@ -349,7 +351,7 @@ def enrol(session: Session, evaluator: Evaluator, interview_score: Decimal | flo
     if exclusions:
         raise Refused(_l("An exclusion applies: %(reasons)s"), status=409,
                       reasons=" ".join(reason_texts(exclusions, EXCLUSION_LABELS)))
-    _change_status(session, evaluator, EvaluatorStatus.enrolled, None, user_id)
+    change_status(session, evaluator, EvaluatorStatus.enrolled, None, user_id)
     evaluator.interview_score = be3.quantize(rules.CENT)
     evaluator.enrolled_at = utcnow()
     session.flush()
@@ -369,12 +371,12 @@ def enrol(session: Session, evaluator: Evaluator, interview_score: Decimal | flo
 # --- form I.2: validation of the file and its rows ---------------------------------------------
 
 
-def _max_length(obj, field: str) -> int | None:
+def _max_length(obj: Any, field: str) -> int | None:
     column = inspect(type(obj)).columns.get(field)
     return column.type.length if column is not None and isinstance(column.type, String) else None
 
 
-def check_lengths(obj) -> None:
+def check_lengths(obj: Any) -> None:
     for column in inspect(type(obj)).columns:
         value = getattr(obj, column.key, None)
         if isinstance(value, str) and isinstance(column.type, String) and column.type.length:
@@ -382,7 +384,7 @@ def check_lengths(obj) -> None:
                 raise Refused(_l("At most %(n)s characters."), field=column.key, n=column.type.length)
 
 
-def _check_pattern(value: str | None, pattern: re.Pattern, message, field: str) -> None:
+def _check_pattern(value: str | None, pattern: re.Pattern[str], message: Any, field: str) -> None:
     if value and not pattern.match(value):
         raise Refused(message, field=field)
 
@@ -419,7 +421,7 @@ def _check_period(start: dt.date | None, end: dt.date | None, today: dt.date, *,
             raise Refused(_l("The end may not be in the future."), field="end_month")
 
 
-def check_row(session: Session, row, today: dt.date | None = None) -> None:
+def check_row(session: Session, row: Any, today: dt.date | None = None) -> None:
     """Server-side checks of one repeatable row of form I.2 (sections 5–13, 15–17)."""
     today = today or local_now().date()
     check_lengths(row)
@@ -460,7 +462,7 @@ def check_row(session: Session, row, today: dt.date | None = None) -> None:
             _check_preference(session, row, column, reference)
 
 
-def _check_preference(session: Session, row, column: str, reference) -> None:
+def _check_preference(session: Session, row: Any, column: str, reference: Any) -> None:
     options = session.scalar(select(func.count()).select_from(reference)) or 0
     if row.priority is None or not 1 <= row.priority <= options:
         raise Refused(_l("The priority is a number from 1 to %(n)s."), field="priority", n=options)
@@ -491,7 +493,7 @@ def ensure_draft(evaluator: Evaluator | None) -> Evaluator:
     return evaluator
 
 
-def file_of(session: Session, user) -> Evaluator | None:
+def file_of(session: Session, user: Any) -> Evaluator | None:
     evaluator_id = getattr(user, "evaluator_id", None)
     return session.get(Evaluator, evaluator_id) if evaluator_id else None
 
@@ -517,7 +519,7 @@ def clean_filename(name: str | None) -> str:
     return name[-200:]
 
 
-def store_document(session: Session, evaluator: Evaluator, *, stream, filename: str | None, kind,
+def store_document(session: Session, evaluator: Evaluator, *, stream: Any, filename: str | None, kind: Any,
                    description: str, issuer: str | None = None) -> SupportingDocument:
     """Keep one uploaded PDF/JPEG/PNG (type from its first bytes, not from its name) under
     UPLOAD_FOLDER/evaluators/ by a generated name, with its SHA-256."""
@@ -659,8 +661,8 @@ def submit(session: Session, evaluator: Evaluator, *, consent: bool, declaration
                                                     Evaluator.status == EvaluatorStatus.draft)
                             .values(status=EvaluatorStatus.submitted, submitted_at=now, consent_at=now,
                                     declarations_at=now)
-                            .execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
+                            .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise Refused(_l("The application has been submitted and can no longer be changed here."), status=409)
     year = local_now().year
@@ -757,10 +759,10 @@ def confirm_registration(session: Session, token: str) -> AppUser | None:
     if row is None:
         session.rollback()
         return None
-    request = session.get(RegistrationRequest, row)
+    request = session.get_one(RegistrationRequest, row)
     from app.roles import EVALUATOR
 
-    sm = current_app.appbuilder.sm
+    sm = current_app.appbuilder.sm  # type: ignore[attr-defined]
     role = sm.find_role(EVALUATOR)
     evaluator = Evaluator(first_name=request.first_name, last_name=request.last_name, afm=request.afm,
                           email=request.email, status=EvaluatorStatus.draft)
@@ -779,7 +781,7 @@ def confirm_registration(session: Session, token: str) -> AppUser | None:
     except IntegrityError:
         session.rollback()  # someone took the name, e-mail or Α.Φ.Μ. in between
         return None
-    return user
+    return user  # type: ignore[no-any-return]  # FAB's user model is untyped
 
 
 # --- E-14: the nominal table; the help desk's search ------------------------------------------
@@ -820,6 +822,26 @@ def nominal_table(session: Session) -> list[NominalRow]:
                        r.entry_score) for rank, r in zip(ranks, rows, strict=True)]
 
 
+NOMINAL_HEADERS = (_l("Rank"), _l("Registry no."), _l("Last name"), _l("First name"), _l("Father's name"),
+                   _l("Performance level"), "ΒΕ1", "ΒΕ2", "ΒΕ3", "ΒΕ")
+
+
+@jobs.report_handler("nominal_table_pdf", label=_l("Nominal table of evaluators (PDF)"), model=None,
+                     permission=("can_list", "NominalTableView"), filename=lambda params: "nominal-table.pdf",
+                     target=lambda params: ("NominalTableView.list", {}))
+def nominal_table_pdf_job(session: Session, params: dict[str, Any], progress: jobs.Progress, out: IO[bytes],
+                          workdir: Path) -> None:
+    """E-14 as a PDF of every listed evaluator, rendered in parts (reports.jobs)."""
+    from reports.jobs import write_pdf_in_parts
+
+    rows = nominal_table(session)
+    progress(0, None)
+    with force_locale("el"):
+        headers = [str(h) for h in NOMINAL_HEADERS]
+    write_pdf_in_parts(out, workdir, "evaluators/pdf_nominal_table.html", rows, progress, headers=headers,
+                       total=len(rows))
+
+
 def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:
     """The help desk finds a candidate or an evaluator by Α.Φ.Μ., protocol or registry
     number (exact) or by surname (prefix, case-insensitive)."""
@@ -838,7 +860,7 @@ def search(session: Session, query: str, limit: int = 50) -> list[Evaluator]:
 # --- everything held about a person (personal-data access) ---------------------------------
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -848,11 +870,11 @@ def _plain(value):
     return value
 
 
-def _as_dict(obj) -> dict:
+def _as_dict(obj: Any) -> dict[str, Any]:
     return {c.key: _plain(getattr(obj, c.key)) for c in inspect(type(obj)).columns}
 
 
-def personal_data(session: Session, evaluator: Evaluator) -> dict:
+def personal_data(session: Session, evaluator: Evaluator) -> dict[str, Any]:
     """Every record the registry holds about the evaluator, as plain data."""
     from models.audit import AuditEntry
 
@@ -872,7 +894,7 @@ def personal_data(session: Session, evaluator: Evaluator) -> dict:
 # --- home page ------------------------------------------------------------------------------
 
 
-def home_summary(session: Session, user) -> list[dict]:
+def home_summary(session: Session, user: Any) -> list[dict[str, Any]]:
     """The evaluator's own file on their home page."""
     evaluator = file_of(session, user)
     if evaluator is None:

@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 from collections.abc import Callable
 
 import click
@@ -101,6 +101,14 @@ def handler(kind: str, *, exclusive: Callable[[Params], str] | None = None, labe
         return fn
 
     return register
+
+
+def register_handler(kind: str, fn: Callable[[Session, Params, Progress], Any], *,
+                     exclusive: Callable[[Params], str] | None = None, label: Any = None,
+                     target: Callable[[Params], tuple[str, Params]] | None = None,
+                     describe: Callable[[Params], str] | None = None) -> None:
+    """`handler` as a plain, typed call (for the modules mypy checks strictly)."""
+    HANDLERS[kind] = Handler(kind, fn, exclusive, label or kind, target, describe)
 
 
 def kind_label(kind: str) -> LazyString | str:
@@ -376,3 +384,93 @@ def list_command(limit: int) -> None:
             total = f"/{job.progress_total}" if job.progress_total else ""
             click.echo(f"#{job.id} {job.kind} {job.state.value} {job.progress_done}{total} "
                        f"{job.actor_name} {job.created_at:%Y-%m-%d %H:%M:%S} {job.error or ''}")
+
+
+# --- report files: a PDF (or any file) produced by a job ------------------------------
+# The file is written under UPLOAD_FOLDER/reports/ by a generated name (never kept in
+# memory between requests, nor in the database); the job's result says where, and what
+# it was made from. Who may download it is decided again at download time: the job must
+# be visible to the user (visible_clause), the permission that started it still held,
+# and the row it was made from within the user's row scope (app.access).
+REPORTS_FOLDER = "reports"
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    model: type | None  # the row the file is made from (params["pk"]); None: a whole table
+    permission: tuple[str, str]  # (permission, view) needed to start and to download it
+
+
+REPORT_SOURCES: dict[str, ReportSource] = {}
+
+
+def reports_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / REPORTS_FOLDER
+
+
+ReportBuild = Callable[[Session, Params, Progress, IO[bytes], Path], None]
+
+
+def report_handler(kind: str, *, label: Any, model: type | None, permission: tuple[str, str],
+                   filename: Callable[[Params], str], mimetype: str = "application/pdf",
+                   target: Callable[[Params], tuple[str, Params]] | None = None) -> Callable[[ReportBuild], ReportBuild]:
+    """Register `build(session, params, progress, out, workdir)` as the job `kind` that
+    writes one file to the binary stream `out` (workdir: a folder for its scratch files).
+    A build that raises leaves no file and the previous results as they were."""
+
+    def register(build: ReportBuild) -> ReportBuild:
+        def run(session: Session, params: Params, progress: Progress) -> Params:
+            import hashlib
+            import shutil
+            import uuid
+
+            folder = reports_folder()
+            folder.mkdir(parents=True, exist_ok=True)
+            stored = uuid.uuid4().hex
+            part, workdir = folder / f".{stored}.part", folder / f".{stored}.work"
+            try:
+                with part.open("wb") as out:
+                    build(session, params, progress, out, workdir)
+                digest = hashlib.sha256()
+                with part.open("rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(chunk)
+                size = part.stat().st_size
+                part.replace(folder / stored)
+            finally:
+                part.unlink(missing_ok=True)
+                shutil.rmtree(workdir, ignore_errors=True)
+            return {"file": stored, "filename": filename(params), "mimetype": mimetype, "size": size,
+                    "sha256": digest.hexdigest(), "pk": params.get("pk")}
+
+        REPORT_SOURCES[kind] = ReportSource(model, permission)
+        # One file of a kind per source at a time: a second click waits for the first.
+        handler(kind, label=label, target=target, exclusive=lambda params: f"{kind}:{params.get('pk')}:{params.get('run')}",
+                describe=lambda result: str(_l("File ready: %(name)s", name=result["filename"])))(run)
+        return build
+
+    return register
+
+
+def report_file(session: Session, job: Job, user: Any) -> tuple[Path, str, str]:
+    """(path, download name, MIME type) of the file of a finished report job, if `user`
+    may have it; Refused (404) otherwise, for "missing" and "not yours" alike."""
+    from app import access
+
+    source = REPORT_SOURCES.get(job.kind)
+    result = job.result or {}
+    missing = Refused(_l("Record not found."), status=404)
+    if source is None or job.state is not JobState.succeeded or not result.get("file"):
+        raise missing
+    if not current_app.extensions["appbuilder"].sm.has_access(*source.permission):
+        raise missing
+    if source.model is not None:
+        pk = result.get("pk")
+        model: Any = source.model  # a mapped class: its `id` is a column
+        if not isinstance(pk, int) or session.scalar(
+                select(model.id).where(model.id == pk, access.row_clause(model, user))) is None:
+            raise missing
+    path = reports_folder() / str(result["file"])
+    if not path.is_file() or path.parent != reports_folder():
+        raise missing
+    return path, str(result["filename"]), str(result.get("mimetype") or "application/octet-stream")

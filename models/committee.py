@@ -125,6 +125,33 @@ class InterviewMarks(Audited, EvaluatorOwned, Timestamped, Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("interview_marks.id"), unique=True)
 
 
+class CorrectionKind(enum.Enum):
+    interview = "interview"  # ΒΕ3: the interview marks
+    verification = "verification"  # a verified row that feeds ΒΕ1/ΒΕ2
+    decision = "decision"  # a decision (form I.3, enrolment, rejection)
+
+
+class Correction(Audited, EvaluatorOwned, Timestamped, Model):
+    """A correction by the committee, in particular after enrolment: what was corrected
+    (`subject`, e.g. "interview_marks:7", "professional:12", "committee_decision:3"),
+    the values before and after, ΒΕ before and after, the reason, who and when. A new
+    entry each time, never changed or deleted; the corrected record stays as well."""
+
+    __tablename__ = "committee_correction"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
+    evaluator: Mapped[Evaluator] = relationship(lazy="joined")
+    kind: Mapped[CorrectionKind] = mapped_column(_enum(CorrectionKind, "correction_kind"), nullable=False)
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    before: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    entry_score_before: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    entry_score_after: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    corrected_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+
 class RecognitionKind(enum.Enum):
     field = "field"
     group = "group"

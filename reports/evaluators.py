@@ -1,6 +1,6 @@
 """PDFs of the evaluator registry: form I.1 (the application with the consent text),
-form I.2 (the whole registry file, sections 1–17, seed 003 Annex I) and the E-14
-nominal table. xhtml2pdf with the embedded DejaVu font (reports.calls.render_pdf);
+form I.2 (the whole registry file, sections 1–17, seed 003 Annex I). The E-14 nominal
+table is a report job (app.evaluators.nominal_table_pdf_job). xhtml2pdf with the embedded DejaVu font (reports.calls.render_pdf);
 official forms are Greek whatever the reader's interface language."""
 from __future__ import annotations
 
@@ -40,13 +40,11 @@ def _context(session: Session, evaluator: Evaluator) -> dict:
     }
 
 
-def form_i1_pdf(session: Session, evaluator: Evaluator) -> bytes:
-    return render_pdf("evaluators/pdf_form_i1.html", **_context(session, evaluator))
+FORMS = ("i1", "i2")
 
 
-def form_i2_pdf(session: Session, evaluator: Evaluator) -> bytes:
-    return render_pdf("evaluators/pdf_form_i2.html", **_context(session, evaluator))
-
-
-def nominal_table_pdf(rows: list, headers: list[str]) -> bytes:
-    return render_pdf("evaluators/pdf_nominal_table.html", rows=rows, headers=headers)
+def form_pdf(session: Session, evaluator: Evaluator, form: str) -> bytes:
+    """Form I.1 or I.2 ("i1", "i2") of the evaluator's file."""
+    if form not in FORMS:
+        raise ValueError(form)
+    return render_pdf(f"evaluators/pdf_form_{form}.html", **_context(session, evaluator))

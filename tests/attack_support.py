@@ -25,6 +25,7 @@ ARGUMENT_VALUES = {
     "locale": "el",
     "group_by": "x",
     "token": "x" * 43,
+    "form": "i2",  # EvaluatorView.form_pdf: form I.1 or I.2
 }
 # (endpoint, argument) -> model, for an id argument that is neither a model view's `pk`
 # nor spelled `<table>_id` (both resolved without a list entry).

@@ -127,3 +127,19 @@ def _errors(response) -> str:
     text = response.get_data(as_text=True)
     found = re.findall(r'class="[^"]*(?:help-block|alert)[^"]*"[^>]*>(.*?)</', text, re.S)
     return f"{response.status_code}: " + " | ".join(re.sub(r"\s+", " ", f).strip() for f in found)
+
+
+def report_via_job(client, url: str, page: str = "/"):
+    """Start a report job by its button (POST), follow to the job's page (jobs run at
+    once in tests) and download the file. Returns (job id, job page HTML, download
+    response or None when the page offers no file)."""
+    import re
+
+    started = client.post_form(url, {}, page=page)
+    assert started.status_code in (302, 303), (url, started.status_code)
+    location = started.headers["Location"]
+    match = re.search(r"/jobs/(\d+)$", location)
+    assert match, location
+    html = client.get(location).get_data(as_text=True)
+    link = re.search(r'id="job-download" href="([^"]+)"', html)
+    return int(match.group(1)), html, (client.get(link.group(1)) if link else None)

@@ -1,5 +1,7 @@
 """Real browser (Debian chromium): a committee member goes from the next session's
 agenda to an enrolled evaluator with ΒΕ (E-4, E-5, E-6, E-7)."""
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -22,9 +24,14 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
     page.locator(f"a[href*='/committeesessionview/show/{item.session_id}']").first.click()
     page.wait_for_load_state()
     assert "Ημερήσια διάταξη" in page.inner_text("#agenda-panel")
+    session_url = page.url
+    page.click("#agenda-pdf")  # a background job: its page shows the progress, then the file
+    page.wait_for_selector("#job-download")
+    assert "/jobs/" in page.url and "Ολοκληρώθηκε" in page.inner_text("#job-state")
     with page.expect_download() as download:
-        page.click("#agenda-pdf")
+        page.click("#job-download")
     assert download.value.suggested_filename.endswith(".pdf")
+    page.goto(session_url)
     page.click(f"#agenda-table >> text={name}")
     page.wait_for_load_state()
     assert "Υπό εξέταση" in page.inner_text("#ev-status")
@@ -93,3 +100,15 @@ def test_committee_from_agenda_to_enrolled_evaluator(page, db_session):
     assert ev.status is EvaluatorStatus.enrolled and ev.entry_score is not None
     assert shown == f"{ev.entry_score:.2f}"
     assert "Ένταξη στο Μητρώο" in page.inner_text("#decision-history")
+
+    # after enrolment ΒΕ3 is corrected by a new, reasoned entry; ΒΕ follows
+    enrolled_be = ev.entry_score
+    page.fill("#correct-reach", "60")
+    page.fill("#correct-interview-form input[name=reason]", "Λάθος μεταφορά από το πρακτικό")
+    page.click("#correct-marks")
+    page.wait_for_load_state()
+    assert "Λάθος μεταφορά από το πρακτικό" in page.inner_text("#corrections")
+    db_session.expire_all()
+    corrected = db_session.get(Evaluator, item.evaluator_id)
+    assert corrected.interview_score == Decimal("71.25") and corrected.entry_score < enrolled_be
+    assert page.inner_text("#ev-score") == f"{corrected.entry_score:.2f}"

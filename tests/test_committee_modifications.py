@@ -176,4 +176,4 @@ def test_committee_pages_and_refusals_over_http(app, login, db_session):
         client = login(user)
         assert client.get(url).status_code in (403, 404)
         assert client.post_form(f"{url}/validate", {}).status_code in (403, 404)
-        assert client.get(f"/committeesessionview/agenda_pdf/{item.session_id}").status_code in (403, 404)
+        assert client.post_form(f"/committeesessionview/agenda_pdf/{item.session_id}", {}).status_code in (403, 404)

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from app import committee as service
 from app.errors import Refused
 from models.committee import ScoreKind, SelectionRequest, SelectionRun
+from tests.evaluators_helpers import report_via_job
 
 
 @pytest.fixture
@@ -150,12 +151,16 @@ def test_e9_pdf_and_csv_over_http(app, login):
     assert rows[0][0] == "Σειρά" and rows[1][1] == first
     aux = committee.get(f"/selectionrequestview/csv/{req_id}?table=auxiliary").data.decode("utf-8-sig")
     assert "Ανενεργός" in aux
-    pdf = committee.get(f"/selectionrequestview/pdf/{req_id}")
+    # the PDF is a background job: the complete nominal table, every ranked evaluator
+    job_id, _page, pdf = report_via_job(committee, f"/selectionrequestview/pdf/{req_id}",
+                                        page=f"/selectionrequestview/show/{req_id}")
     text_ = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Ονομαστικός πίνακας" in text_ and first in text_ and "http" in text_
+    assert all(row[1] in text_ for row in rows[1:])  # selected and not selected alike
     # an evaluator and a grader reach none of it
     for user in ("evaluator1", "grader"):
         client = login(user)
         for url in (f"/selectionrequestview/show/{req_id}", f"/selectionrequestview/csv/{req_id}",
-                    f"/selectionrequestview/pdf/{req_id}"):
+                    f"/jobs/{job_id}/download"):
             assert client.get(url).status_code in (403, 404), (user, url)
+        assert client.post_form(f"/selectionrequestview/pdf/{req_id}", {}).status_code in (403, 404)

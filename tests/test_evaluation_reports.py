@@ -11,6 +11,7 @@ from app import evaluation as service
 from app.rules import evaluation as rules
 from models.evaluators import Evaluator
 from models.users import AppUser
+from tests.evaluators_helpers import report_via_job
 
 
 def evaluator_id(session, number):
@@ -71,7 +72,7 @@ def test_nominal_tables_keep_c_and_inactive_apart(login, db_session):
     tables = service.nominal_tables(db_session)
     assert all(r.evaluator.level.value != "C" for r in tables.levels_ab)
     assert all(r.evaluator.status.value == "inactive" for r in tables.inactive) and tables.inactive
-    pdf = login("committee").get("/ranking-tables/pdf/")
+    _job, _page, pdf = report_via_job(login("committee"), "/ranking-tables/pdf/", page="/ranking-tables/")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Γ" in text and tables.absolute[0].evaluator.registry_no in text
 

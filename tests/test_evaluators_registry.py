@@ -7,6 +7,7 @@ import io
 import re
 from decimal import Decimal
 
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app import evaluators as service
@@ -15,7 +16,7 @@ from app.rules.identifiers import make_afm
 from models.evaluators import Evaluator, EvaluatorStatus, EvaluatorStatusChange, PerformanceLevel
 from models.users import AppUser
 from tests.conftest import Client
-from tests.evaluators_helpers import body, outbox
+from tests.evaluators_helpers import body, outbox, report_via_job
 
 LINK = re.compile(r"https?://\S+(/evaluator-registration/confirm/\S+)")
 NEW_PASSWORD = "Nea-Aitisi-2027!"
@@ -138,8 +139,10 @@ def test_nominal_table_order_recomputed_from_its_csv(app, login, db_session):
         assert ranks[n] == expected
     tied = [r for r in data if r[1] in (first.registry_no, second.registry_no)]
     assert tied[0][0] == tied[1][0]
-    pdf = login("helpdesk").get("/nominal-table/pdf/")
+    _job, _page, pdf = report_via_job(login("helpdesk"), "/nominal-table/pdf/", page="/nominal-table/list/")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text_ = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert all(r[1] in text_ for r in data) and third.registry_no not in text_  # complete, Γ left out
     assert login("evaluator1").get("/nominal-table/csv/").status_code in (302, 403)
 
 

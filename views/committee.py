@@ -25,6 +25,7 @@ from models.committee import (
 )
 from models.evaluators import Evaluator, EvaluatorStatus
 from views.base import BackofficeModelView, BackofficeView
+from views.jobs import start_report
 
 CATEGORY = "Evaluator registry"
 CATEGORY_LABEL = _l("Evaluator registry")
@@ -119,21 +120,20 @@ class CommitteeSessionView(BackofficeModelView):
         flash(gettext("Agenda built: %(n)d new items.", n=added), "success")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/agenda_pdf/<int:pk>")
+    @expose("/agenda_pdf/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("show")
     def agenda_pdf(self, pk):
+        """The agenda as a PDF, made by a background job (its page gives the file)."""
         cs = scoped(CommitteeSession, pk)
-        return download(service.agenda_pdf(self.datamodel.session, cs), f"agenda-{cs.held_on}.pdf",
-                        "application/pdf")
+        return start_report("committee_agenda_pdf", {"pk": cs.id}, url_for(".show", pk=cs.id))
 
-    @expose("/minutes_pdf/<int:pk>")
+    @expose("/minutes_pdf/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("show")
     def minutes_pdf(self, pk):
         cs = scoped(CommitteeSession, pk)
-        return download(service.minutes_pdf(self.datamodel.session, cs), f"minutes-{cs.held_on}.pdf",
-                        "application/pdf")
+        return start_report("committee_minutes_pdf", {"pk": cs.id}, url_for(".show", pk=cs.id))
 
 
 # --- one application (E-1, E-2, E-5, E-6, E-7) --------------------------------------------
@@ -166,7 +166,9 @@ class ApplicationProcessingView(BackofficeView):
             proposed_regions=service.proposed_regions(session, ev),
             verification=service.verification_rows(session, ev), max_fields=service.rules.MAX_FIELDS,
             examining=ev.status is EvaluatorStatus.under_examination,
-            verifying=service.can_verify(session, ev))
+            verifying=service.can_verify(session, ev), correcting=ev.status in service.CORRECTABLE,
+            decision_choices=service.decision_choices(session, ev),
+            corrections=service.correction_rows(session, ev.id))
 
     @expose("/<int:pk>")
     @has_access
@@ -190,17 +192,49 @@ class ApplicationProcessingView(BackofficeView):
         return self._act(pk, lambda ev: service.decide_in_principle(
             _db(), ev, admitted, request.form.get("reasons"), _user_id()), gettext("Decision recorded."))
 
+    @staticmethod
+    def _marks() -> dict:
+        marks = {}
+        for c in service.rules.INTERVIEW_CRITERIA:
+            raw = request.form.get(c, "").strip()
+            marks[c] = int(raw) if raw.lstrip("-").isdigit() and len(raw) < 10 else raw or None
+        return marks
+
     @expose("/<int:pk>/interview", methods=["POST"])
     @has_access
     @permission_name("process")
     def interview(self, pk):
-        marks = {}
-        for c in service.rules.INTERVIEW_CRITERIA:
-            raw = request.form.get(c, "").strip()
-            marks[c] = int(raw) if raw.lstrip("-").isdigit() else raw or None
+        marks = self._marks()
         return self._act(pk, lambda ev: service.record_interview(_db(), ev, marks, _user_id(),
                                                                  request.form.get("reason")),
                          gettext("Interview marks recorded."))
+
+    @expose("/<int:pk>/correct_interview", methods=["POST"])
+    @has_access
+    @permission_name("process")
+    def correct_interview(self, pk):
+        """ΒΕ3 of an enrolled evaluator corrected by a new, reasoned entry."""
+        marks = self._marks()
+        return self._act(pk, lambda ev: service.correct_interview(_db(), ev, marks, request.form.get("reason"),
+                                                                  _user_id()),
+                         gettext("Correction recorded; the entry score was recomputed."))
+
+    @expose("/<int:pk>/correct_verification", methods=["POST"])
+    @has_access
+    @permission_name("process")
+    def correct_verification(self, pk):
+        return self._act(pk, lambda ev: service.correct_verification(
+            _db(), ev, request.form.get("row", ""), request.form.get("verification", ""),
+            {k[6:]: v for k, v in request.form.items() if k.startswith("value_")}, request.form.get("reason"),
+            _user_id()), gettext("Correction recorded; the entry score was recomputed."))
+
+    @expose("/<int:pk>/correct_decision", methods=["POST"])
+    @has_access
+    @permission_name("process")
+    def correct_decision(self, pk):
+        return self._act(pk, lambda ev: service.correct_decision(_db(), ev, request.form.get("kind", ""),
+                                                                 request.form.get("reasons"), _user_id()),
+                         gettext("Decision corrected."))
 
     @expose("/<int:pk>/recognise", methods=["POST"])
     @has_access
@@ -454,13 +488,14 @@ class SelectionRequestView(BackofficeModelView):
         flash(gettext("Selection done."), "success")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/pdf/<int:pk>")
+    @expose("/pdf/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("show")
     def pdf(self, pk):
+        """The whole nominal table and the auxiliary table of a run, made by a background
+        job (thousands of rows take minutes)."""
         req, run = self._request_run(pk)
-        data = service.selection_pdf(_db(), req, run)
-        return download(data, f"selection-{req.id}-{run.id}.pdf", "application/pdf")
+        return start_report("selection_pdf", {"pk": req.id, "run": run.id}, url_for(".show", pk=req.id))
 
     @expose("/csv/<int:pk>")
     @has_access

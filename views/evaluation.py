@@ -409,14 +409,14 @@ class RankingTablesView(BackofficeView):
         data = "".join(stream_rows(headers, rows)).encode("utf-8")
         return download(data, "nominal-tables.csv", "text/csv; charset=utf-8")
 
-    @expose("/pdf/")
+    @expose("/pdf/", methods=["POST"])
     @has_access
     @permission_name("export")
     def pdf(self):
-        from reports.evaluation import nominal_pdf
+        """The tables as a PDF, made by a background job (app.evaluation.ranking_tables_pdf_job)."""
+        from views.jobs import start_report
 
-        data = nominal_pdf(service.nominal_tables(current_app.appbuilder.session))
-        return download(data, "nominal-tables.pdf", "application/pdf")
+        return start_report("ranking_tables_pdf", {}, url_for(".list"))
 
 
 # --- individual sheet (E-15) ---------------------------------------------------------------

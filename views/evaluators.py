@@ -34,6 +34,7 @@ from models.evaluators import (DocumentKind, Evaluator, EvaluatorCentreRelation,
                                ScoringTable, SupportingDocument)
 from reports import evaluators as reports
 from views.base import BackofficeModelView, BackofficeView
+from views.jobs import start_report
 
 CATEGORY = "Evaluator registry"
 CATEGORY_LABEL = _l("Evaluator registry")
@@ -367,19 +368,14 @@ class EvaluatorView(BackofficeModelView):
         super().pre_update(item)
         service.check_file_fields(item)
 
-    @expose("/form-i1/<int:pk>")
+    @expose("/form-<any(i1, i2):form>/<int:pk>")
     @has_access
     @permission_name("show")
-    def form_i1(self, pk):
+    def form_pdf(self, form, pk):
+        """Form I.1 (cover letter with the consent) or I.2 (the whole file) as a PDF."""
         evaluator = self._scoped_get(pk)
-        return _pdf_response(reports.form_i1_pdf(self.datamodel.session, evaluator), f"form-I1-{evaluator.id}.pdf")
-
-    @expose("/form-i2/<int:pk>")
-    @has_access
-    @permission_name("show")
-    def form_i2(self, pk):
-        evaluator = self._scoped_get(pk)
-        return _pdf_response(reports.form_i2_pdf(self.datamodel.session, evaluator), f"form-I2-{evaluator.id}.pdf")
+        return _pdf_response(reports.form_pdf(self.datamodel.session, evaluator, form),
+                             f"form-{form.upper()}-{evaluator.id}.pdf")
 
     @expose("/personal-data/<int:pk>")
     @has_access
@@ -393,7 +389,7 @@ class EvaluatorView(BackofficeModelView):
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("data.json", json.dumps(service.personal_data(session, evaluator), ensure_ascii=False,
                                                      indent=2, default=str))
-            archive.writestr("form-I2.pdf", reports.form_i2_pdf(session, evaluator))
+            archive.writestr("form-I2.pdf", reports.form_pdf(session, evaluator, "i2"))
             for document in service.documents_of(session, evaluator):
                 path = service.document_path(document)
                 if path.is_file():
@@ -517,8 +513,7 @@ class NominalTableView(BackofficeView):
     default_view = "list"
     role_permissions = {COMMITTEE: {"can_list"}, HELPDESK: {"can_list"}}
 
-    HEADERS = (_l("Rank"), _l("Registry no."), _l("Last name"), _l("First name"), _l("Father's name"),
-               _l("Performance level"), "ΒΕ1", "ΒΕ2", "ΒΕ3", "ΒΕ")
+    HEADERS = service.NOMINAL_HEADERS
 
     @expose("/")
     @expose("/list/")
@@ -548,12 +543,12 @@ class NominalTableView(BackofficeView):
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": "attachment; filename=nominal-table.csv", "Cache-Control": "no-store"})
 
-    @expose("/pdf/")
+    @expose("/pdf/", methods=["POST"])
     @has_access
     @permission_name("list")
     def pdf(self):
-        rows = service.nominal_table(self.appbuilder.session)
-        return _pdf_response(reports.nominal_table_pdf(rows, [str(h) for h in self.HEADERS]), "nominal-table.pdf")
+        """Every listed evaluator as a PDF, made by a background job (its page gives the file)."""
+        return start_report("nominal_table_pdf", {}, url_for(".list"))
 
 
 def _num(value: Decimal | None) -> str:

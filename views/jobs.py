@@ -4,7 +4,7 @@ job sees it too (app.jobs.visible_clause); the one who started a failed job, or 
 Admin, may retry it."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, url_for
+from flask import abort, flash, jsonify, redirect, send_file, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -102,6 +102,8 @@ class JobView(ReadOnlyModelView):
         h = jobs.HANDLERS.get(job.kind)
         target = None
         summary = h.describe(job.result) if h and h.describe and job.result else None
+        download = (url_for(".download", pk=job.id)
+                    if job.kind in jobs.REPORT_SOURCES and job.state.value == "succeeded" else None)
         if h and h.target:
             endpoint, args = h.target(job.params)
             target = url_for(endpoint, **args)
@@ -111,6 +113,7 @@ class JobView(ReadOnlyModelView):
         return self.render_template(
             "jobs/job.html", job=job, status=self._status(job), kind_label=jobs.kind_label(job.kind),
             state_label=jobs.STATE_LABELS[job.state], target=target, summary=summary, may_retry=may_retry,
+            download=download,
             created=local_minute(job.created_at), started=local_minute(job.started_at),
             finished=local_minute(job.finished_at), title=gettext("Job %(id)s", id=job.id))
 
@@ -120,6 +123,21 @@ class JobView(ReadOnlyModelView):
     def status(self, pk):
         response = jsonify(self._status(self._job(pk)))
         response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @expose("/<int:pk>/download")
+    @has_access
+    @permission_name("show")
+    def download(self, pk):
+        """The file a report job produced: the job in the user's scope, the permission
+        that started it still held, the row it was made from in the user's row scope."""
+        job = self._job(pk)
+        try:
+            path, name, mimetype = jobs.report_file(self.datamodel.session, job, access.current())
+        except Refused:
+            abort(404)
+        response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+        response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @expose("/<int:pk>/retry", methods=["POST"])
@@ -137,6 +155,17 @@ class JobView(ReadOnlyModelView):
             return redirect(url_for(".page", pk=job.id), code=303)
         flash(gettext("The job has been queued again."), "info")
         return redirect(url_for(".page", pk=new.id), code=303)
+
+
+def start_report(kind: str, params: dict, back: str):
+    """Start a report job (app.jobs.report_handler) and show its page: progress, then
+    the download link; a refusal (the same file is being made) goes back with a message."""
+    try:
+        job = jobs.enqueue(kind, params)
+    except Refused as exc:
+        flash(exc.text(), "danger")
+        return redirect(back)
+    return redirect(url_for("JobView.page", pk=job.id), code=303)
 
 
 def register(appbuilder, add):

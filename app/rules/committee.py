@@ -111,6 +111,29 @@ def interview_score(marks: Mapping[str, Any]) -> Decimal:
     return (total / len(INTERVIEW_CRITERIA)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# --- corrections of a decision (nothing is deleted; a new decision supersedes) ---------
+
+# Ours (the decision leaves it open): the decision the committee may correct, into what,
+# and the file's status after the correction.
+DECISION_CORRECTIONS: dict[str, tuple[str, ...]] = {
+    "not_admitted": ("in_principle",),  # admitted after all: examined again
+    "in_principle": ("not_admitted",),  # not admitted after all
+    "rejected": ("in_principle",),  # the rejection is annulled: examined again
+    "enrolled": ("rejected",),  # the enrolment is annulled: out of the registry
+}
+STATUS_AFTER_CORRECTION = {"in_principle": "under_examination", "not_admitted": "rejected",
+                           "rejected": "rejected"}
+
+
+def decision_corrections(current: str | None) -> tuple[str, ...]:
+    """The decisions that may replace `current` (none without a decision)."""
+    return DECISION_CORRECTIONS.get(current or "", ())
+
+
+def decision_correction_allowed(current: str | None, new: str) -> bool:
+    return new in decision_corrections(current)
+
+
 # --- E-6: recognition ----------------------------------------------------------------
 
 def _unique(values: Iterable[Any]) -> list[Any]:
