@@ -68,6 +68,22 @@ def test_f4_unknown_action_in_fab_action_post(login):
     assert response.status_code == 404
 
 
+def test_f4_one_row_action_posted_as_a_list(login, db_session):
+    """F4, found by `make fuzz`: FAB's "resetpasswords" takes one user; posted to
+    action_post it got a list and failed on `list.id` (500)."""
+    from tests import attack_support as s
+
+    client = login("admin")
+    before = s.fingerprint(db_session)
+    response = client.post_form("/users/action_post", {"action": "resetpasswords", "rowid": "1"},
+                                page="/users/list/")
+    assert response.status_code == 400
+    assert s.changed_tables(before, s.fingerprint(db_session)) == []
+    # The one-row route still leads to the password form.
+    response = client.post_form("/users/action/resetpasswords/1", page="/users/list/")
+    assert response.status_code == 302 and "/resetpassword/form" in response.headers["Location"]
+
+
 def test_f4_huge_pk_is_not_found(login):
     client = login("admin")
     assert client.get("/centreview/show/99999999999999999999999").status_code in (400, 404)
