@@ -2,8 +2,10 @@
 
 VIEW_MATRIX below is the policy written independently of the code: a new view that is
 not in it fails `test_every_view_is_in_the_matrix`, so every later view is covered.
-Each cell is checked twice: in FAB's permission tables after `roles sync`, and over
-HTTP (list, add and export answer 200 or 403 as the matrix says).
+Each cell is checked in FAB's permission tables after `roles sync`, and over HTTP: list,
+add and export answer 200 or 403 as the matrix says, and every permission of every FAB
+view (routes, actions, API methods) is sent for every role and checked against the
+role's grants (`test_every_permission_over_http_follows_the_grants`).
 """
 import pytest
 
