@@ -84,6 +84,13 @@ def test_f4_one_row_action_posted_as_a_list(login, db_session):
     assert response.status_code == 302 and "/resetpassword/form" in response.headers["Location"]
 
 
+def test_f4_user_statistics_chart_group_by(login):
+    """F4, found by the permission matrix: FAB's chart did int() and an index on it (500)."""
+    client = login("admin")
+    assert [client.get(f"/userstatschartview/chart/{g}").status_code for g in ("x", "9", "²", "-1")] == [404] * 4
+    assert client.get("/userstatschartview/chart/1").status_code == 200
+
+
 def test_f4_huge_pk_is_not_found(login):
     client = login("admin")
     assert client.get("/centreview/show/99999999999999999999999").status_code in (400, 404)
