@@ -36,7 +36,8 @@ run: setup
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: setup
-	$(VENV)/bin/gunicorn -w 2 -b $(HOST):$(PORT) wsgi:app
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn -w 2 -b $(HOST):$(PORT) wsgi:app
 
 # The production profile on this machine's PostgreSQL and Redis (docs/production.md):
 # gunicorn with PROD_WORKERS workers and a jobs worker, JSON logs with request ids,

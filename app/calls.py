@@ -52,24 +52,15 @@ def _one_transaction(operation):
     def run(session, *args, **kwargs):
         try:
             return operation(session, *args, **kwargs)
-        except CallsError:
+        except Refused:
             session.rollback()
             raise
 
     return run
 
 
-class CallsError(Refused):
-    """A `Refused` with several problems (each shown on its own line); kept while call
-    sites move to `Refused` itself (one refusal type)."""
-
-    def __init__(self, *problems):
-        super().__init__("; ".join(p.message % p.params if p.params else p.message for p in problems))
-        self.problems = list(problems)
-
-
 def refuse(message: str, **params: Any) -> NoReturn:
-    raise CallsError(Problem(message, params))
+    raise _refusal([Problem(message, params)])
 
 
 # --- time: app.clock (wall clock of LOCAL_TIMEZONE) ------------------------------------------
@@ -132,7 +123,7 @@ def import_annex_a(session, call: Call, data: bytes) -> int:
     clusters, prefectures, regions = _codes(session)
     cells, problems = annex_a.parse(data, clusters=set(clusters), prefectures=set(prefectures), regions=set(regions))
     if problems:
-        raise CallsError(*problems)
+        raise _refusal(problems)
     for old in list(call.annex_cells):
         session.delete(old)
     session.flush()
@@ -207,7 +198,7 @@ def save_choices(session, call: Call, centre_id: int, form, version: str | None)
         refuse(STALE)
     problems += expression.check_save(accepted, phase_of(call), False)
     if problems:
-        raise CallsError(*problems)
+        raise _refusal(problems)
     if app is None:
         app = Application(call_id=call.id, centre_id=centre_id, status=ApplicationStatus.draft)
         session.add(app)
@@ -240,7 +231,7 @@ def final_submit(session, call: Call, centre_id: int, version: str | None) -> Ap
     problems = expression.check_final(ranked, call.required_clusters, app.declarations_accepted, phase_of(call),
                                       app.is_final, saved=app.saved_at is not None)
     if problems:
-        raise CallsError(*problems)
+        raise _refusal(problems)
     centre = app.centre
     ticket_hex, number = lottery.ticket(reveal_secret(call), call.code, centre.code)
     app.status = ApplicationStatus.final
@@ -295,8 +286,9 @@ def _commit_or_stale(session, already_final: bool = False):
 
 
 # --- what the views ask (K-4…K-8): each reads or decides, the views only render ------------------
-def _refusal(problems: list[Problem]) -> Refused:
-    return Refused("; ".join(gettext(p.message, **p.params) for p in problems))
+def _refusal(problems: list[Any]) -> Refused:
+    """One refusal for one or more problems (each shown on its own line by the views)."""
+    return Refused("; ".join(gettext(p.message, **p.params) for p in problems), problems=problems)
 
 
 def check_new_call(session: Session, call: Call) -> None:
@@ -589,9 +581,8 @@ def lottery_job(session, params: dict[str, Any], progress) -> dict[str, Any]:
     """The lottery as a background job (the call page's button): one per call at once."""
     try:
         call = run_lottery(session, int(params["call_id"]), progress=progress)
-    except CallsError as exc:
-        first = exc.problems[0]
-        raise Refused(lazy_gettext(first.message), status=409, **(first.params or {})) from None
+    except Refused as exc:
+        raise Refused(exc.message, status=409, problems=exc.problems, **exc.params) from None
     # Manual 4.4: every centre that applied is told its result, by mail (its own job:
     # a mail server that is down must not make the lottery look failed).
     jobs.enqueue("lottery_mail", {"call_id": call.id})
@@ -745,6 +736,11 @@ def _call_by_code(session, code: str) -> Call:
     return call
 
 
+def _cli_text(exc: Refused) -> str:
+    """The operator's console reads the English text (as the rest of the CLI)."""
+    return "; ".join(p.message % p.params if p.params else p.message for p in exc.problems) or exc.text()
+
+
 @lottery_cli.command("run")
 @click.argument("code")
 def lottery_run_command(code: str):
@@ -754,8 +750,8 @@ def lottery_run_command(code: str):
     try:
         call = _call_by_code(session, code)
         call = run_lottery(session, call.id)
-    except CallsError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Refused as exc:
+        raise click.ClickException(_cli_text(exc)) from None
     finally:
         audit.system_actor.reset(token)
     allocated = session.scalar(select(LotteryAllocation.id).where(LotteryAllocation.call_id == call.id).limit(1))
@@ -773,8 +769,8 @@ def lottery_export_command(code: str):
     call = _call_by_code(session, code)
     try:
         chunks = bundle_chunks(session, call)
-    except CallsError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Refused as exc:
+        raise click.ClickException(_cli_text(exc)) from None
     for chunk in chunks:
         sys.stdout.buffer.write(chunk)
     sys.stdout.buffer.flush()

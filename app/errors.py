@@ -3,7 +3,7 @@ one handler (app.hardening) maps it to the message and status a person sees. Mes
 lazy Greek-translatable strings without rule ids; the rule id belongs in the code comment."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -12,14 +12,24 @@ class Refused(Exception):
     """A request the rules refuse. `message` is what the user reads (translatable, with
     `params` interpolated); `field` ties it to a form field; `status` is the HTTP status
     when it reaches the web layer unhandled (400 bad input, 403 not allowed, 404 not
-    found or not yours, 409 conflict with the current state)."""
+    found or not yours, 409 conflict with the current state). `problems` lists several
+    refusals at once (an imported file's lines: objects with `message`, `params` and an
+    optional `line`), each shown on its own line; `message` is then their summary."""
 
-    def __init__(self, message: Any, *, field: str | None = None, status: int = 400, **params: Any) -> None:
+    def __init__(self, message: Any, *, field: str | None = None, status: int = 400,
+                 problems: Sequence[Any] = (), **params: Any) -> None:
         self.message = message
         self.params = params
         self.field = field
         self.status = status
+        self.problems = list(problems)
         super().__init__(self.text())
+
+    @classmethod
+    def of(cls, *problems: Any, status: int = 400) -> Refused:
+        """One refusal for several problems (e.g. every bad line of a CSV file)."""
+        summary = "; ".join(str(p.message) % p.params if p.params else str(p.message) for p in problems)
+        return cls(summary, status=status, problems=problems)
 
     def text(self) -> str:
         text = str(self.message)

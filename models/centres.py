@@ -273,7 +273,7 @@ class StaffMember(Audited, CentreOwned, Timestamped, Model):
     last_name: Mapped[str] = mapped_column(String(80), nullable=False)
     first_name: Mapped[str] = mapped_column(String(80), nullable=False)
     father_name: Mapped[str | None] = mapped_column(String(80))
-    afm: Mapped[str] = mapped_column(String(9), nullable=False)
+    afm: Mapped[str] = mapped_column(String(9), nullable=False, info={"tax_number": True})  # F16: check digit
     teacher_registry_no: Mapped[str | None] = mapped_column(String(16))
     specialty: Mapped[str | None] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(320))

@@ -136,7 +136,7 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     home_number: Mapped[str | None] = mapped_column(String(10))
     home_city: Mapped[str | None] = mapped_column(String(80))
     home_postcode: Mapped[str | None] = mapped_column(String(5))
-    afm: Mapped[str | None] = mapped_column(String(9), unique=True)
+    afm: Mapped[str | None] = mapped_column(String(9), unique=True, info={"tax_number": True})  # F16: check digit
     tax_office: Mapped[str | None] = mapped_column(String(80))  # Δ.Ο.Υ.
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "gender"))
@@ -461,7 +461,7 @@ class RegistrationRequest(Audited, SystemRecord, Model):
     email: Mapped[str] = mapped_column(String(320), nullable=False)
     first_name: Mapped[str] = mapped_column(String(80), nullable=False)
     last_name: Mapped[str] = mapped_column(String(80), nullable=False)
-    afm: Mapped[str] = mapped_column(String(9), nullable=False)
+    afm: Mapped[str] = mapped_column(String(9), nullable=False, info={"tax_number": True})  # F16: check digit
     password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

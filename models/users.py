@@ -14,7 +14,7 @@ class AppUser(User):
     evaluator_id = Column(Integer, ForeignKey("evaluator.id"), nullable=True, index=True)
     evaluator = relationship("Evaluator", foreign_keys=[evaluator_id])
     # Identifiers typed in "recover credentials" (K-10): tax number or teacher registry no.
-    afm = Column(String(9), unique=True, nullable=True)
+    afm = Column(String(9), unique=True, nullable=True, info={"tax_number": True})  # F16: check digit
     teacher_registry_no = Column(String(16), unique=True, nullable=True)
     # Every session cookie and JWT carries the value it was issued with; raising it ends
     # them all at once (logout, password change or reset, deactivation: review F5).

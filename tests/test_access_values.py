@@ -55,3 +55,69 @@ def test_f16_a_blank_afm_is_stored_as_none(login, db_session):
         assert response.status_code == 302
     users = db_session.scalars(select(AppUser).where(AppUser.username.in_(["blank1", "blank2"]))).all()
     assert len(users) == 2 and {u.afm for u in users} == {None}
+
+
+# --- F16: the Α.Φ.Μ. check digit, declared on the columns ------------------------------------
+def tax_number_columns():
+    from flask_appbuilder import Model
+
+    for mapper in Model.registry.mappers:
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            if hasattr(column, "info"):  # a column, not a column_property's expression
+                yield mapper.class_, attr.key, column
+
+
+def test_f16_every_afm_column_is_declared_a_tax_number():
+    afm = [(model.__name__, key) for model, key, column in tax_number_columns() if key == "afm"]
+    declared = [(model.__name__, key) for model, key, column in tax_number_columns() if column.info.get("tax_number")]
+    assert afm and sorted(afm) == sorted(declared)
+    assert {"AppUser", "Evaluator", "StaffMember"} <= {name for name, _ in declared}
+
+
+@pytest.mark.parametrize("value,stored", [("109999994", True), ("109999995", False), ("12345678²", False),
+                                          ("ΑΒΓ", False)])
+def test_f16_afm_check_digit_through_the_candidates_form(login, db_session, value, stored):
+    """The candidate's own form I.2 has no check-digit validator of its own (the service
+    checks at submission): the generic check refuses a wrong check digit at once."""
+    from models.evaluators import Evaluator
+    from tests.evaluators_helpers import file_id, personal_data_form
+
+    client = login("candidate")
+    evaluator_id = file_id(db_session, "candidate")
+    response = client.post_form(f"/evaluatorview/edit/{evaluator_id}", personal_data_form(db_session, afm=value),
+                                page=f"/evaluatorview/edit/{evaluator_id}", follow_redirects=True)
+    assert response.status_code in (200, 400)
+    db_session.expire_all()
+    assert (db_session.get(Evaluator, evaluator_id).afm == value) == stored
+    if not stored:
+        assert "δεν είναι έγκυρος Α.Φ.Μ." in response.get_data(as_text=True)
+
+
+def test_f16_afm_check_digit_on_every_declared_model():
+    """Every model with a tax-number column refuses a wrong check digit in the one check
+    every write goes through (views' pre_add/pre_update)."""
+    from app.errors import Refused
+    from app.hardening import check_values
+
+    for model, key, column in tax_number_columns():
+        if not column.info.get("tax_number"):
+            continue
+        item = model()
+        setattr(item, key, "109999994")
+        check_values(item)
+        setattr(item, key, "109999995")
+        with pytest.raises(Refused) as refused:
+            check_values(item)
+        assert refused.value.field == key
+
+
+def test_f16_the_api_writes_nothing(shared_app):
+    """The REST API is read only: no route takes an Α.Φ.Μ. (or anything) to store."""
+    from tests import attack_support as s
+
+    headers = s.api_headers(shared_app, s.ADMIN)
+    api = shared_app.test_client()
+    for resource in ("centre", "evaluator"):
+        assert api.post(f"/api/v1/{resource}/", json={"afm": "109999995"}, headers=headers).status_code == 405
+        assert api.put(f"/api/v1/{resource}/1", json={"afm": "109999995"}, headers=headers).status_code == 405

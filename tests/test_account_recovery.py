@@ -1,6 +1,7 @@
 """K-10 credential recovery, end to end through captured mail: the outbox folder and a
 real SMTP server (aiosmtpd on 127.0.0.1). Single-use, expiring links; only a hash is
 stored; the same answer whether or not the number exists; rate limited."""
+import collections
 import datetime as dt
 import email
 import email.policy
@@ -201,3 +202,75 @@ def test_an_smtp_failure_does_not_change_the_answer(app, client):
     app.config.update(MAIL_TRANSPORT="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
     response = ask(client, "afm", MANAGER1_AFM)
     assert response.status_code == 200 and 'id="recovery-sent"' in response.get_data(as_text=True)
+
+
+# --- F12: the same work whether or not the identifier matches ------------------------------
+def counting(monkeypatch, counts, target, name):
+    """Wrap target.name with a counter that still calls the real function."""
+    real = getattr(target, name)
+
+    def wrapper(*args, **kwargs):
+        counts[name] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, wrapper)
+
+
+def test_f12_unknown_identifiers_cost_the_same_work_as_known_ones(app_factory, tmp_path, monkeypatch):
+    """F12: the request does the same expensive steps for a known user, an unknown number
+    and an inactive user: one token and its hash, the same SQL statements, one job handed to
+    the mail channel, and the same page. The mail goes out from the job (here a real SQLite
+    queue, drained afterwards as a worker would), only to the known user."""
+    from sqlalchemy import event
+
+    from app import account, jobs
+    from app.rules import sealing
+
+    app = app_factory(JOBS_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    counts: collections.Counter[str] = collections.Counter()
+    counting(monkeypatch, counts, account, "hash_token")
+    counting(monkeypatch, counts, account, "_new_token")
+    counting(monkeypatch, counts, sealing, "seal")
+    counting(monkeypatch, counts, jobs, "enqueue")
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count_sql(conn, cursor, statement, *args):
+        counts["sql " + statement.split(None, 1)[0].upper()] += 1
+
+    client = Client(app.test_client())
+    client.token = client.csrf("/recover/")
+
+    def request_work(kind, number):
+        counts.clear()
+        response = ask(client, kind, number)
+        return response.status_code, CSRF_META.sub("", response.get_data(as_text=True)), dict(counts)
+
+    known = request_work("afm", MANAGER1_AFM)
+    unknown = request_work("afm", make_afm(12345678))
+    unknown_am = request_work("am", "999999")
+    with app.app_context():
+        session = app.appbuilder.session
+        session.scalars(select(AppUser).where(AppUser.username == "manager2")).one().active = False
+        session.commit()
+        session.remove()
+    inactive = request_work("am", MANAGER2_AM)
+    assert known[0] == 200 and 'id="recovery-sent"' in known[1]
+    work = known[2]
+    assert work["hash_token"] == work["_new_token"] == work["seal"] == work["enqueue"] == 1, work
+    assert work["sql INSERT"] >= 2, work  # the audit entry and the job
+    assert unknown == known and unknown_am == known and inactive == known
+    assert outbox(app) == []  # nothing is sent inside the request
+
+    queue = jobs.queue(app)
+    while (task := queue.dequeue()) is not None:
+        queue.execute(task)
+    assert [m["To"] for m in outbox(app)] == ["manager1@example.gr"]
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.scalars(select(PasswordResetToken.user_id)).all() == [
+            session.scalars(select(AppUser.id).where(AppUser.username == "manager1")).one()]
+        session.remove()
+    _url, token = link_in(outbox(app)[0])
+    assert client.get(f"/recover/reset/{token}").status_code == 200

@@ -13,6 +13,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.errors import Refused
 from tests.calls_helpers import (
     closed_window, cluster_ids, count, make_call, now_local, pdf_text, rank_form, version_of,
 )
@@ -422,6 +423,6 @@ def test_secret_sealing_binds_key_and_call(app):
         secret = service.reveal_secret(call)
         assert secret not in call.lottery_secret_sealed
         app.config["LOTTERY_SECRET_KEY"] = "another key"
-        with pytest.raises(service.CallsError):
+        with pytest.raises(Refused):
             service.reveal_secret(call)
     json.dumps(secret)  # a plain hex string

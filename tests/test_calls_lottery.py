@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.errors import Refused
 from app import calls as service
 from tests.calls_helpers import closed_window, count, make_call, pdf_text, rank_form, version_of
 
@@ -147,8 +148,9 @@ def test_second_run_is_refused_and_duplicates_nothing(app):
         call_id = build_fixed_call(session)
         service.run_lottery(session, call_id)
         first = state(session, call_id)
-        with pytest.raises(service.CallsError, match="already run"):
+        with pytest.raises(Refused) as refused:
             service.run_lottery(session, call_id)
+        assert "already run" in refused.value.problems[0].message
         assert state(session, call_id) == first and first["runs"] == 1 and first["allocations"] > 0
 
 
@@ -195,16 +197,18 @@ def test_run_refused_before_the_close_date_and_on_a_forged_ticket(app):
     with app.app_context():
         session = app.appbuilder.session
         open_id = session.scalar(select(Call.id).where(Call.code == "B2-DEMO-OPEN"))
-        with pytest.raises(service.CallsError, match="only after the call has closed"):
+        with pytest.raises(Refused) as refused:
             service.run_lottery(session, open_id)
+        assert "only after the call has closed" in refused.value.problems[0].message
         assert state(session, open_id)["run_at"] is None
 
         call_id = build_fixed_call(session)
         application = session.scalar(select(Application).where(Application.call_id == call_id).limit(1))
         application.ticket = "f" * 64
         session.commit()
-        with pytest.raises(service.CallsError, match="differs from the recomputed one"):
+        with pytest.raises(Refused) as refused:
             service.run_lottery(session, call_id)
+        assert "differs from the recomputed one" in refused.value.problems[0].message
         after = state(session, call_id)
         assert after["run_at"] is None and after["allocations"] == 0 and after["bundle"] is None
 
@@ -346,7 +350,7 @@ def test_two_workers_finalising_the_same_application_give_one_ticket_and_one_a2(
     kinds = sorted(kind for kind, _ in outcomes)
     assert kinds == ["ok", "refused"], outcomes
     refusal = next(value for kind, value in outcomes if kind == "refused")
-    assert isinstance(refusal, service.CallsError) and "another window" in str(refusal)
+    assert isinstance(refusal, Refused) and "another window" in refusal.problems[0].message
     with app.app_context():
         session = app.appbuilder.session
         rows = list(session.scalars(select(Application).where(Application.call_id == call_id)))

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import Refused
 from tests.conftest import LOTTERY_SECRET_KEY, PASSWORD
 from tests.scale_http import Browser, gunicorn, managers_with_drafts
 
@@ -106,8 +107,8 @@ def test_a_lottery_racing_a_late_submission_includes_it_or_refuses_it(app, monke
                 service.final_submit(app.appbuilder.session, app.appbuilder.session.get(Call, call_id), centre_id,
                                      version)
                 outcome["submission"] = "ok"
-            except service.CallsError as exc:
-                outcome["submission"] = str(exc)
+            except Refused as exc:
+                outcome["submission"] = exc.problems[0].message
             finally:
                 app.appbuilder.session.remove()
 

@@ -60,7 +60,9 @@ APPLICATION_LABELS = {
 PHASE_LABELS = {Phase.upcoming: _l("Not open yet"), Phase.open: _l("Open"), Phase.closed: _l("Closed")}
 
 
-def problems_text(exc: service.CallsError) -> list[str]:
+def problems_text(exc: Refused) -> list[str]:
+    if not exc.problems:
+        return [exc.text()]
     out = []
     for p in exc.problems:
         text = gettext(p.message, **p.params)
@@ -69,7 +71,7 @@ def problems_text(exc: service.CallsError) -> list[str]:
     return out
 
 
-def flash_problems(exc: service.CallsError) -> None:
+def flash_problems(exc: Refused) -> None:
     for text in problems_text(exc):
         flash(text, "danger")
 
@@ -143,7 +145,7 @@ class CallView(BackofficeModelView):
         item = self._scoped_get(pk)
         try:
             chunks = service.bundle_chunks(self.datamodel.session, item)
-        except service.CallsError:
+        except Refused:
             abort(404)
         filename = f"lottery-{item.code}.json"
         return Response(stream_with_context(chunks), mimetype="application/json", headers={
@@ -165,11 +167,8 @@ class CallView(BackofficeModelView):
         try:
             service.check_lottery_can_run(item)
             job = jobs.enqueue("lottery", {"call_id": item.id})
-        except service.CallsError as exc:
+        except Refused as exc:  # not yet, already run, or another run is queued or running
             flash_problems(exc)
-            return redirect(url_for(".show", pk=item.id))
-        except Refused as exc:  # another run of this call is queued or running
-            flash(exc.text(), "danger")
             return redirect(url_for(".show", pk=item.id))
         if job.state is JobState.succeeded:  # an immediate queue ran it already
             flash(gettext("The lottery has run. Its bundle and SHA-256 are published on the call page."), "success")
@@ -237,7 +236,7 @@ class AnnexAView(BackofficeView):
             data = upload.read() if upload else b""
             try:
                 count = service.import_annex_a(session, call, data)
-            except service.CallsError as exc:
+            except Refused as exc:
                 errors = problems_text(exc)
             else:
                 flash(gettext("Annex A imported: %(count)s cells.", count=count), "success")
@@ -313,7 +312,7 @@ class ExpressionOfInterestView(BackofficeView):
         session = self.appbuilder.session
         try:
             service.save_choices(session, call, centre.id, request.form, request.form.get("version"))
-        except service.CallsError as exc:
+        except Refused as exc:
             flash_problems(exc)
             ranking, accepted = service.posted_choices(session, call, request.form)
             return self._page(call, centre, ranking=ranking, accepted=accepted, status=400)
@@ -334,7 +333,7 @@ class ExpressionOfInterestView(BackofficeView):
                                         version=request.form.get("version", ""))
         try:
             app = service.final_submit(session, call, centre.id, request.form.get("version"))
-        except service.CallsError as exc:
+        except Refused as exc:
             flash_problems(exc)
             return redirect(url_for(".list", call_id=call.id), code=303)
         flash(gettext("Final submission completed. Your random number is %(number)s. Form A2 is ready.",

@@ -9,7 +9,8 @@ def afm_check_digit(first_eight: str) -> int:
 
 
 def afm_is_valid(afm: str | None) -> bool:
-    if not afm or len(afm) != 9 or not afm.isdigit() or afm == "000000000":
+    # ASCII only: "²".isdigit() is true, and int("²") fails (F16).
+    if not afm or len(afm) != 9 or not (afm.isascii() and afm.isdigit()) or afm == "000000000":
         return False
     return afm_check_digit(afm[:8]) == int(afm[8])
 
