@@ -62,7 +62,7 @@ class BackofficeUserDBModelView(UserDBModelView):
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "centre"]
 
     @expose("/action/<string:name>/<pk>", methods=["POST"])
-    def action(self, name, pk):
+    def action(self, name: str, pk: str) -> Any:
         """FAB answers an action the user may not run with a redirect and a flash; here it
         is a 403 like every other view (the permission matrix), a missing row a 404."""
         if name not in self.actions:
@@ -218,7 +218,7 @@ class BackofficeUserStatsChartView(UserStatsChartView):
     @expose("/chart/<group_by>")
     @expose("/chart/")
     @has_access
-    def chart(self, group_by="0"):
+    def chart(self, group_by: str = "0") -> Any:
         if str(group_by) not in {str(n) for n in range(len(self.definitions))}:
             abort(404)
         return super().chart(int(group_by))
