@@ -620,7 +620,7 @@ def completeness(session: Session, evaluator: Evaluator) -> list[Problem]:
             model.evaluator_id == evaluator.id, model.document_id.is_(None)))
         if undocumented:
             problems.append(Problem("documents", gettext(
-                "%(what)s: %(n)s row(s) without a supporting document.", what=ROW_TITLES[model], n=undocumented)))
+                "%(what)s: rows without a supporting document: %(n)s.", what=ROW_TITLES[model], n=undocumented)))
     return problems
 
 
@@ -927,7 +927,7 @@ FIELD_LABELS: dict[str, Any] = {
     "is_ekepis_trainer": _l("I am in the ΕΚΕΠΙΣ trainers' registry"),
     "is_centre_relative": _l("I am a relative (up to 3rd degree) of an owner or director of a training centre"),
     "consent_at": _l("Consent (form I.1)"), "declarations_at": _l("Solemn declarations"),
-    "status": _l("Status"), "inactive_since": _l("Inactive since"), "inactive_reason": _l("Reason of inactivity"),
+    "status": _l("Status"), "inactive_since": _l("Inactive since"), "inactive_reason": _l("Reason for inactivity"),
     "level": _l("Performance level"), "qualification_score": _l("ΒΕ1 (qualifications)"),
     "experience_score": _l("ΒΕ2 (experience)"), "interview_score": _l("ΒΕ3 (interview)"),
     "entry_score": _l("Entry score (BE)"), "ranking_score": _l("Ranking score (BK)"),

@@ -80,7 +80,7 @@ class CommitteeSessionView(BackofficeModelView):
     order_columns = ["held_on"]
     base_order = ("held_on", "desc")
     label_columns = {"held_on": _l("Date"), "place": _l("Place"), "notes": _l("Notes"),
-                     "agenda_built_at": _l("Agenda built (UTC)")}
+                     "agenda_built_at": _l("Agenda built")}
     show_template = "committee/session_show.html"
     role_permissions = {COMMITTEE: NO_DELETE | {"can_agenda"}}
     base_permissions = BackofficeModelView.base_permissions + ["can_agenda"]
@@ -291,10 +291,10 @@ class ModificationRequestView(BackofficeModelView):
     search_columns = ["kind", "status"]
     order_columns = ["filed_at"]
     base_order = ("filed_at", "desc")
-    label_columns = {"evaluator": _l("Evaluator"), "kind": _l("Kind"), "filed_at": _l("Filed (UTC)"),
+    label_columns = {"evaluator": _l("Evaluator"), "kind": _l("Kind"), "filed_at": _l("Filed"),
                      "status": _l("Status"), "details": _l("Requested changes"), "document_ids": _l("Documents"),
                      "justification": _l("Justification"), "decision_reasons": _l("Reasons of the decision"),
-                     "decided_at": _l("Decided (UTC)")}
+                     "decided_at": _l("Decided")}
     formatters_columns = {"kind": lambda v: service.MODIFICATION_LABELS.get(v, "—"),
                           "status": lambda v: service.MODIFICATION_STATUS_LABELS.get(v, "—")}
     show_template = "committee/modification_show.html"

@@ -343,7 +343,7 @@ class LevelDecisionView(BackofficeModelView):
     def confirm_levels(self, items):
         items = items if isinstance(items, list) else [items]
         n = service.confirm_levels(self.datamodel.session, items, actor_id=access.current().id)
-        flash(gettext("%(n)s level(s) confirmed.", n=n), "success")
+        flash(gettext("Levels confirmed: %(n)s.", n=n), "success")
         return redirect(request.referrer or url_for(".list"))
 
 
