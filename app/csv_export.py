@@ -9,7 +9,6 @@ import decimal
 import enum
 import io
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
 
 from flask_babel import gettext
 
@@ -214,8 +213,7 @@ def sql_csv(session, query, model, columns: list[str], headers: list[str], batch
     the exported columns as text (enum values, Ναι/Όχι, formula guard, times and numbers
     as cell() writes them), over the list query's filters, row scope and order. On
     PostgreSQL the server writes the CSV (`COPY (…) TO STDOUT WITH CSV`, streamed); on
-    SQLite the SELECT builds each CSV line, read with fetchmany. Byte for byte what
-    stream_rows() writes;
+    SQLite csv.writer.writerows over fetchmany. Byte for byte what stream_rows() writes;
     None where a column has no SQL form (the caller then takes the slower paths)."""
     from sqlalchemy import String, inspect, type_coerce
     from sqlalchemy.orm import RelationshipDirection, aliased
@@ -252,40 +250,8 @@ def sql_csv(session, query, model, columns: list[str], headers: list[str], batch
     csv.writer(head, lineterminator="\r\n").writerow([neutralise(h) for h in headers])
     if dialect.name == "postgresql":
         return _copy(engine, str(compiled), params, head.getvalue().encode("utf-8"))
-    # SQLite: each row's CSV line built in SQL too (RFC 4180 quoting as csv.writer's
-    # QUOTE_MINIMAL: a field with a comma, quote, CR or LF is quoted, quotes doubled), so
-    # Python only joins lines (issue #13: csv.writer per row was most of the time).
-    lines = query.with_entities(type_coerce(_csv_line([e.element for e in exprs]), String).label("line"))
-    compiled = lines.statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    params = _bound(compiled, dialect)
-    return _lines(engine, str(compiled), [params[k] for k in compiled.positiontup or ()], batch, head.getvalue())
-
-
-def _csv_line(fields):
-    from sqlalchemy import String, case, func, literal, or_
-
-    def quoted(field):
-        text = func.coalesce(field, "")
-        needs = or_(*(func.instr(text, c) > 0 for c in (",", '"', "\r", "\n")))
-        return case((needs, literal('"', String) + func.replace(text, '"', '""') + '"'), else_=text)
-
-    line = quoted(fields[0])
-    for field in fields[1:]:
-        line = line + "," + quoted(field)
-    return line
-
-
-def _lines(engine, sql: str, params: list, batch: int, head: str) -> Iterator[str]:
-    with engine.connect() as connection:
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            yield head
-            take = itemgetter(0)
-            while rows := cursor.fetchmany(batch):
-                yield "\r\n".join(map(take, rows)) + "\r\n"
-        finally:
-            cursor.close()
+    return _writerows(engine, str(compiled), [params[k] for k in compiled.positiontup or ()], batch,
+                      head.getvalue())
 
 
 # The file streams after the request's session is gone (Flask tears the app context down
@@ -307,3 +273,22 @@ def _copy(engine, sql: str, params: dict, head: bytes) -> Iterator[bytes]:
 
     yield head
     yield from _crlf(blocks())
+
+
+def _writerows(engine, sql: str, params: list, batch: int, head: str) -> Iterator[str]:
+    with engine.connect() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            buffer.write(head)
+            while rows := cursor.fetchmany(batch):
+                writer.writerows(rows)
+                if buffer.tell() > 65536:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+        finally:
+            cursor.close()
