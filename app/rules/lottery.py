@@ -172,7 +172,7 @@ def _flat_items(items: list[Any]) -> list[str] | None:
     keys = sorted(first)
     if set(map(frozenset, items)) != {frozenset(keys)}:
         return None
-    columns = []
+    columns: list[Iterable[str]] = []
     for key in keys:
         column = list(map(itemgetter(key), items))
         kinds = set(map(type, column))
