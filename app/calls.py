@@ -758,7 +758,10 @@ def lottery_run_command(code: str):
     click.echo(f"lottery of {call.code} done: bundle sha256 {call.lottery_bundle_sha256}"
                f"{'' if allocated else ' (nothing allocated)'}")
     click.echo(f"export it with: flask lottery export {call.code} > bundle.json")
-    click.echo(f"lottery result mailed to {notify_lottery_results(session, call.id)} centres")
+    # The result mails are their own job, as from the call page: at 100,000 centres mailing
+    # inline outlasted the lottery many times over (issue #13); a worker sends them.
+    mailing = jobs.enqueue("lottery_mail", {"call_id": call.id})
+    click.echo(f"lottery result mails: job {mailing.id} ({mailing.state.value})")
 
 
 @lottery_cli.command("export")

@@ -1,5 +1,7 @@
 """`make bench`: every benchmark of issue #13, each figure beside a baseline measured in
-the same run, on SQLite and PostgreSQL; rewrites bench/RESULTS.md (machine, date, figures).
+the same run, on SQLite and PostgreSQL; updates in bench/RESULTS.md only the sections it ran (each
+between its markers, with date, sizes and the load average around it), so sections can be
+measured separately at full size and the rest of the file stays.
 Nothing here asserts a time. Loads are bounded and go to 127.0.0.1 only.
 
     python bench/run.py                   # full size (100,000 centres and evaluators), both databases
@@ -40,11 +42,34 @@ PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Pass-2026!")
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-" + uuid.uuid4().hex
 ROWS: list[tuple[str, str, str, str, str]] = []  # (database, measured, figure, baseline, target/verdict)
+# (section, database) -> its rows, when it ran, its sizes and the load averages around it
+SECTIONS: dict[tuple[str, str], dict] = {}
+CURRENT: dict = {}
 
 
 def row(db, what, figure, baseline, verdict=""):
     ROWS.append((db, what, figure, baseline, verdict))
+    if CURRENT:
+        CURRENT["rows"].append((what, figure, baseline, verdict))
     print(f"[{db}] {what}: {figure} | baseline {baseline} {verdict}", flush=True)
+
+
+def loadavg() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def section(name: str, db: str, sizes: str, run, *args) -> None:
+    """Run one benchmark section and keep its rows, with when it ran and the load average
+    before and after (the machine may be shared: figures are read beside those)."""
+    CURRENT.clear()
+    CURRENT.update(rows=[], started=dt.datetime.now(dt.UTC), load_before=loadavg(), sizes=sizes)
+    try:
+        run(*args)
+    finally:
+        CURRENT["load_after"] = loadavg()
+        CURRENT["finished"] = dt.datetime.now(dt.UTC)
+        SECTIONS[(name, db)] = dict(CURRENT)
+        CURRENT.clear()
 
 
 # --- building a database ----------------------------------------------------------------
@@ -189,14 +214,22 @@ EXPORT_SQL = ("SELECT e.registry_no, e.last_name, e.first_name, r.name_el, e.sta
 
 
 def export_once(app):
+    """(rows, seconds, peak Python memory): timed in one pass and traced in another, since
+    tracemalloc slows every allocation (it would count against us, not against the CLI)."""
     client = client_for(app, "helpdesk")
-    tracemalloc.start()
+
+    def run():
+        response = client.get("/evaluatorview/export/")
+        lines = 0
+        for chunk in response.response:
+            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        return lines
+
     started = time.perf_counter()
-    response = client.get("/evaluatorview/export/")
-    lines = 0
-    for chunk in response.response:
-        lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+    lines = run()
     took = time.perf_counter() - started
+    tracemalloc.start()
+    run()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return lines - 1, took, peak
@@ -228,6 +261,18 @@ def bench_export(db, app, url, big_app=None):
             f"{rows:,} rows: {peak / 2**20:.1f} MiB", f"growth ×{big_peak / peak:.2f} for ×{big_rows / rows:.0f} rows")
 
 
+def export_section(kind, db, app, url, tmp, big_export):
+    big_url = big_app = None
+    if big_export:
+        big_url = new_database(kind, tmp, "big")
+        big_app, _ = build(big_url, tmp, 2, big_export)
+    try:
+        bench_export(db, app, url, big_app)
+    finally:
+        if big_url:
+            drop_database(big_url)
+
+
 # --- lottery ----------------------------------------------------------------------------
 def timed_process(argv, env):
     """(seconds, peak RSS MiB, stdout) of a whole process, measured by GNU time."""
@@ -250,8 +295,9 @@ def bench_lottery(db, app, url, tmp):
         secret = service.reveal_secret(call)
         finals = session.scalar(select(func.count(Application.id)).where(Application.call_id == call.id))
         session.remove()
+    # The CLI queues the result mails as a job (no worker here): the run is the lottery itself.
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET, INSTANCE_PATH=str(tmp / "instance"),
-               JOBS_QUEUE_URL="immediate")
+               JOBS_QUEUE_URL=f"sqlite:///{tmp / 'jobs-queue.sqlite3'}")
     base_took, base_rss, base_out = timed_process([sys.executable, "bench/lottery_baseline.py", url, "B2-DEMO-CLOSED",
                                                    secret], env)
     took, rss, out = timed_process([str(Path(sys.executable).parent / "flask"), "lottery", "run", "B2-DEMO-CLOSED"],
@@ -398,19 +444,44 @@ def machine() -> str:
             f"{sqlite3.sqlite_version}; {pg}; load average at the end {load[0]:.1f}")
 
 
-def write_results(path: Path, args, started: dt.datetime) -> None:
-    lines = [
-        "# Benchmark results", "",
-        f"Written by `make bench` (`python bench/run.py`) on {started:%Y-%m-%d %H:%M} UTC; took "
-        f"{(dt.datetime.now(dt.UTC) - started).total_seconds() / 60:.0f} min.", "",
-        f"Machine: {machine()}.", "",
-        f"Sizes: {args.centres:,} centres (and as many final applications in the lottery's call), "
-        f"{args.evaluators:,} evaluators; {args.big_export:,} evaluators for the flat-memory export; "
-        f"lists: p95 of {args.requests} requests, best of two rounds; every baseline measured in the same run.", "",
-        "| database | measured | figure | same-run baseline | target |", "|---|---|---|---|---|",
-    ]
-    lines += [f"| {db} | {what} | {figure} | {baseline} | {verdict} |" for db, what, figure, baseline, verdict in ROWS]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+BEGIN, END = "<!-- bench:{} begin -->", "<!-- bench:{} end -->"
+
+
+def section_block(key: tuple[str, str], data: dict) -> str:
+    name, db = key
+    took = (data["finished"] - data["started"]).total_seconds()
+    lines = [BEGIN.format(f"{name}:{db}"),
+             f"### {name} — {db}", "",
+             f"Measured {data['started']:%Y-%m-%d %H:%M} UTC ({took / 60:.0f} min) by `bench/run.py --db "
+             f"{'sqlite' if db == 'SQLite' else 'postgresql'} --only {name}`; {data['sizes']}. "
+             f"Load average (1 / 5 / 15 min) before: {data['load_before']}, after: {data['load_after']} "
+             f"on {os.cpu_count()} cores.", "",
+             "| measured | figure | same-run baseline | target |", "|---|---|---|---|"]
+    lines += [f"| {what} | {figure} | {baseline} | {verdict} |" for what, figure, baseline, verdict in data["rows"]]
+    lines.append(END.format(f"{name}:{db}"))
+    return "\n".join(lines)
+
+
+def write_results(path: Path) -> None:
+    """Replace only the sections this run measured (each between its markers), keep every
+    other section and the hand-written text; a section not yet in the file goes before
+    the "## Where a target is not met" notes (or at the end)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    text = re.sub(r"^Machine \(last run\):.*$", f"Machine (last run): {machine()}.", text, flags=re.M)
+    if "Machine (last run):" not in text:
+        text = text.replace("# Benchmark results\n", f"# Benchmark results\n\nMachine (last run): {machine()}.\n", 1)
+    for key, data in SECTIONS.items():
+        block = section_block(key, data)
+        begin, end = BEGIN.format(f"{key[0]}:{key[1]}"), END.format(f"{key[0]}:{key[1]}")
+        if begin in text and end in text:
+            head, rest = text.split(begin, 1)
+            text = head + block + rest.split(end, 1)[1]
+        elif "\n## Where a target is not met" in text:
+            head, rest = text.split("\n## Where a target is not met", 1)
+            text = head.rstrip("\n") + "\n\n" + block + "\n\n## Where a target is not met" + rest
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -432,8 +503,8 @@ def main() -> None:
         args.centres, args.evaluators, args.big_export, args.requests = 300, 2000, 5000, 5
         args.pdfs, args.users, args.seconds, args.proof_centres = 5, 4, 5, 4
     only = set(args.only.split(","))
-    started = dt.datetime.now(dt.UTC)
     tmp = Path(tempfile.mkdtemp(prefix="kse-bench-"))
+    sizes = f"{args.centres:,} centres (as many final applications in the lottery's call), {args.evaluators:,} evaluators"
     try:
         for kind in args.db.split(","):
             db = "SQLite" if kind == "sqlite" else "PostgreSQL"
@@ -443,31 +514,28 @@ def main() -> None:
                 print(f"[{db}] demo load: {args.centres:,} centres, {args.evaluators:,} evaluators in {took:.0f} s",
                       flush=True)
                 if "lists" in only:
-                    bench_lists(db, app, args.requests)
+                    section("lists", db, f"{sizes}; p95 of {args.requests} requests, best of two rounds",
+                            bench_lists, db, app, args.requests)
                 if "export" in only:
-                    big_url = big_app = None
-                    if args.big_export:
-                        big_url = new_database(kind, tmp, "big")
-                        big_app, _ = build(big_url, tmp, 2, args.big_export)
-                    bench_export(db, app, url, big_app)
-                    if big_url:
-                        drop_database(big_url)
+                    section("export", db, f"{args.evaluators:,} evaluators exported; {args.big_export:,} for the "
+                            "flat-memory check", export_section, kind, db, app, url, tmp, args.big_export)
                 if "pdf" in only:
-                    bench_pdf(db, app, args.pdfs)
+                    section("pdf", db, f"{args.pdfs:,} forms", bench_pdf, db, app, args.pdfs)
                 if "load" in only:
-                    bench_load(db, app, url, tmp, args.users, args.seconds)
+                    section("load", db, f"{args.users} users, {args.seconds} s",
+                            bench_load, db, app, url, tmp, args.users, args.seconds)
                 if "lottery" in only:  # last: it changes the database
-                    bench_lottery(db, app, url, tmp)
+                    section("lottery", db, sizes, bench_lottery, db, app, url, tmp)
             finally:
                 drop_database(url)
         if "concurrency" in only:
-            bench_concurrency(args.proof_centres)
+            section("concurrency", "PostgreSQL", f"{args.proof_centres} centres",
+                    bench_concurrency, args.proof_centres)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not args.quick:
-        write_results(Path(args.results), args, started)
+        write_results(Path(args.results))
         print(f"written {args.results}")
-
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
 from app import access, audit, formatting
-from app.csv_export import dotted, sql_rows, stream_rows
+from app.csv_export import dotted, sql_csv, sql_rows, stream_rows
 from app.errors import Refused  # FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 from app.hardening import guard_writes
 
@@ -151,9 +151,8 @@ class BackofficeModelView(ModelView):
             order_column, order_direction = self.base_order
         query = self.datamodel.session.query(self.datamodel.obj)
         query = self.datamodel.apply_all(query, joined, order_column, order_direction)
-        if not order_column:  # a stable order for a reproducible file
-            query = query.order_by(*inspect(self.datamodel.obj).primary_key)
-        return query
+        # Ties broken by the key: a reproducible file, the same from every export path.
+        return query.order_by(*inspect(self.datamodel.obj).primary_key)
 
     @expose("/export/")
     @has_access
@@ -173,9 +172,13 @@ class BackofficeModelView(ModelView):
             for item in session.execute(stmt).scalars():
                 yield [dotted(item, c) for c in columns]
 
-        # Plain and many-to-one columns come straight from SQL (no object per row).
-        fast = sql_rows(session, query, self.datamodel.obj, columns, batch)
-        body = stream_rows(headers, fast, formatted=True) if fast is not None else stream_rows(headers, rows())
+        # Plain and many-to-one columns: formatted by the database and written as CSV by
+        # it (PostgreSQL COPY) or by csv.writerows (SQLite); else the values straight from
+        # SQL formatted in Python; else objects (e.g. a to-many or computed column).
+        body = sql_csv(session, query, self.datamodel.obj, columns, headers, batch)
+        if body is None:
+            fast = sql_rows(session, query, self.datamodel.obj, columns, batch)
+            body = stream_rows(headers, fast, formatted=True) if fast is not None else stream_rows(headers, rows())
         filename = f"{self.datamodel.obj.__tablename__}.csv"
         return Response(
             stream_with_context(body),
