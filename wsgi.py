@@ -1,4 +1,6 @@
 """Entry point for `flask …` (found automatically from the repo root) and gunicorn."""
-from app.factory import create_app
+import sys
 
-app = create_app()
+from app.factory import create_app, headless_command
+
+app = create_app(views=not headless_command(sys.argv))

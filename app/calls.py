@@ -25,7 +25,7 @@ from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
 from collections.abc import Iterator
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, inspect, select, update
+from sqlalchemy import String, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -558,7 +558,7 @@ def run_lottery(session, call_id: int, progress=None) -> Call:
                 refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
                        centre=entry["centre"])
         progress(3, LOTTERY_STEPS)
-        _store_results(session, call, bundle, stored)
+        _store_results(session, call, bundle)
         sha = _store_bundle(session, call, bundle)
         call.lottery_run_at = now
         call.lottery_bundle_sha256 = sha
@@ -646,9 +646,9 @@ def lottery_mail_job(session: Session, params: dict[str, Any], progress) -> dict
     return {"mails": notify_lottery_results(session, int(params["call_id"]), progress)}
 
 
-def _store_results(session, call: Call, bundle: dict[str, Any], stored: dict[str, tuple[int, str]]) -> None:
+def _store_results(session, call: Call, bundle: dict[str, Any]) -> None:
     """Allocation rows (bulk INSERT, no ORM object per row) and every application's
-    position in the draw (one UPDATE from a temporary table)."""
+    position in the draw (one set-based UPDATE)."""
     centres = dict(session.execute(select(Centre.code, Centre.id)).tuples().all())
     clusters, prefectures, regions = _codes(session)
     rows = [
@@ -661,23 +661,24 @@ def _store_results(session, call: Call, bundle: dict[str, Any], stored: dict[str
     for start in range(0, len(rows), ALLOCATION_CHUNK):
         _insert_allocations(session, rows[start:start + ALLOCATION_CHUNK])
     del rows
-    positions = [{"application_id": stored[t["centre"]][0], "position": t["position"]} for t in bundle["tickets"]]
-    if positions:
-        conn = session.connection()
-        _DRAW.drop(conn, checkfirst=True)
-        _DRAW.create(conn)
-        for start in range(0, len(positions), ALLOCATION_CHUNK):
-            conn.execute(_DRAW.insert(), positions[start:start + ALLOCATION_CHUNK])
-        table = Application.__table__
-        conn.execute(table.update().where(table.c.call_id == call.id, table.c.id.in_(select(_DRAW.c.application_id)))
-                     .values(draw_position=select(_DRAW.c.position)
-                             .where(_DRAW.c.application_id == table.c.id).scalar_subquery()))
-        _DRAW.drop(conn)
+    _store_draw_positions(session, call)
 
 
-# Positions in the draw, held for one UPDATE (a temporary table: this connection only).
-_DRAW = Table("lottery_draw_tmp", MetaData(), Column("application_id", Integer, primary_key=True),
-              Column("position", Integer, nullable=False), prefixes=["TEMPORARY"])
+def _store_draw_positions(session, call: Call) -> None:
+    """Every final application's position in the draw, in one UPDATE … FROM computed by the
+    database: row_number() in the draw order of lottery.md (ticket hex ascending, then
+    centre code). run_lottery has checked the stored tickets against the recomputed ones,
+    so this is the bundle's order; 100,000 parameters through a temporary table cost more
+    (issue #13). On PostgreSQL the order is byte order ("C"), as Python's."""
+    table = Application.__table__
+    order: list[Any] = [table.c.ticket, Centre.code]
+    if session.get_bind().dialect.name == "postgresql":
+        order = [column.collate("C") for column in order]
+    drawn = (select(table.c.id, func.row_number().over(order_by=order).label("position"))
+             .join(Centre, Centre.id == table.c.centre_id)
+             .where(table.c.call_id == call.id, table.c.status == ApplicationStatus.final).subquery())
+    session.connection().execute(table.update().where(table.c.id == drawn.c.id)
+                                 .values(draw_position=drawn.c.position))
 
 
 def _insert_allocations(session, rows: list[dict[str, Any]]) -> None:

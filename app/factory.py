@@ -24,14 +24,37 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+# `flask <group> …` commands that use no view, menu or permission: their app starts
+# without registering any (≈2 s of a 100,000-application lottery run, issue #13). The
+# lottery needs only the models, the session, audit and jobs (none looks at a view);
+# `flask roles sync` and the jobs worker (its handlers render pages) keep every view.
+HEADLESS_COMMANDS = frozenset({"lottery"})
+_ROOT_OPTIONS_WITH_VALUE = frozenset({"-A", "--app", "-e", "--env-file"})
+
+
+def headless_command(argv: list[str]) -> bool:
+    """True when argv is a `flask` command in HEADLESS_COMMANDS (wsgi.py asks this: the
+    app is built before click knows the command)."""
+    if not argv or Path(argv[0]).name != "flask":
+        return False
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in _ROOT_OPTIONS_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg in HEADLESS_COMMANDS
+    return False
+
+
+def create_app(overrides: dict | None = None, *, views: bool = True) -> Flask:
+    """`views=False`: no web view, menu or FAB security view is registered (CLI use,
+    see HEADLESS_COMMANDS); the models, the security manager, audit and jobs are the same."""
     from flask_appbuilder import AppBuilder
 
     import models  # noqa: F401 - registers every table before FAB and Alembic look
     from app import audit, fab_adapter, hardening, ui
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
-    from views import register_views
 
     app = Flask(__name__, instance_path=str(Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance")).resolve()))
     app.config.from_object("config")
@@ -60,8 +83,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         from app.security import BackofficeSecurityManager
 
         appbuilder = AppBuilder(update_perms=False, security_manager_class=BackofficeSecurityManager)
+        if not views:  # FAB's index, util, babel, security and API views: none without pages
+            appbuilder._add_admin_views = lambda: None  # type: ignore[method-assign]
+            appbuilder._add_addon_views = lambda: None  # type: ignore[method-assign]
         appbuilder.init_app(app, db.session)
-        register_views(appbuilder)
+        if views:
+            from views import register_views
+
+            register_views(appbuilder)
         _limit_request_bodies(app, appbuilder)
     hardening.install(app)
     ops.install(app)
