@@ -491,8 +491,14 @@ def lottery_inputs(session, call: Call):
     """The final applications and Annex A cells as the pure lottery takes them, and what
     was stored at final submission: centre code -> (application id, ticket hex)."""
     conn = session.connection()  # Core rows: no ORM layer for 100,000 applications
+    # The submission time as lottery.md writes it, formatted by the database (to the second,
+    # UTC): no datetime parsed and formatted again in Python per application.
+    if conn.dialect.name == "postgresql":
+        submitted = func.to_char(Application.submitted_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    else:
+        submitted = func.strftime("%Y-%m-%dT%H:%M:%SZ", Application.submitted_at)
     rows = conn.execute(
-        select(Application.id, Centre.code, Prefecture.code, Region.code, Application.submitted_at, Application.ticket)
+        select(Application.id, Centre.code, Prefecture.code, Region.code, submitted, Application.ticket)
         .join(Centre, Centre.id == Application.centre_id)
         .join(Prefecture, Prefecture.id == Application.prefecture_id)
         .join(Region, Region.id == Prefecture.region_id)
@@ -512,7 +518,7 @@ def lottery_inputs(session, call: Call):
         ranking[app_id] = tuple([codes[p[6:]] for p in sorted(pairs.split(","))])
     applications = [
         lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
-                            submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                            submitted_at=submitted)
         for app_id, code, pref, region, submitted, _ticket in rows
     ]
     capacity = [lottery.Capacity(cluster, category, area, n) for cluster, category, area, n in annex_cells(session, call.id)]
