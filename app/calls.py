@@ -489,7 +489,7 @@ def applications_page(session: Session, call: Call, centre: Centre | None, *, ma
 # one set-based UPDATE, and one audit entry (with the bundle's SHA-256) records the run.
 def lottery_inputs(session, call: Call):
     """The final applications and Annex A cells as the pure lottery takes them, and what
-    was stored at final submission: centre code -> (application id, ticket hex)."""
+    was stored at final submission: centre code -> (application id, ticket hex, centre id)."""
     conn = session.connection()  # Core rows: no ORM layer for 100,000 applications
     # The submission time as lottery.md writes it, formatted by the database (to the second,
     # UTC): no datetime parsed and formatted again in Python per application.
@@ -498,7 +498,8 @@ def lottery_inputs(session, call: Call):
     else:
         submitted = func.strftime("%Y-%m-%dT%H:%M:%SZ", Application.submitted_at)
     rows = conn.execute(
-        select(Application.id, Centre.code, Prefecture.code, Region.code, submitted, Application.ticket)
+        select(Application.id, Centre.code, Prefecture.code, Region.code, submitted, Application.ticket,
+               Application.centre_id)
         .join(Centre, Centre.id == Application.centre_id)
         .join(Prefecture, Prefecture.id == Application.prefecture_id)
         .join(Region, Region.id == Prefecture.region_id)
@@ -519,10 +520,11 @@ def lottery_inputs(session, call: Call):
     applications = [
         lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
                             submitted_at=submitted)
-        for app_id, code, pref, region, submitted, _ticket in rows
+        for app_id, code, pref, region, submitted, _ticket, _centre_id in rows
     ]
     capacity = [lottery.Capacity(cluster, category, area, n) for cluster, category, area, n in annex_cells(session, call.id)]
-    return applications, capacity, {code: (app_id, ticket) for app_id, code, _p, _r, _s, ticket in rows}
+    return applications, capacity, {code: (app_id, ticket, centre_id)
+                                     for app_id, code, _p, _r, _s, ticket, centre_id in rows}
 
 
 def check_lottery_can_run(call: Call | None) -> None:
@@ -560,11 +562,12 @@ def run_lottery(session, call_id: int, progress=None) -> Call:
         except lottery.LotteryError as exc:
             refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
         for entry in bundle["tickets"]:  # lottery.md step 2: the tickets given at submission
-            if stored.get(entry["centre"], (None, None))[1] != entry["ticket"]:
+            if stored.get(entry["centre"], (None, None, None))[1] != entry["ticket"]:
                 refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
                        centre=entry["centre"])
         progress(3, LOTTERY_STEPS)
-        _store_results(session, call, bundle)
+        _store_results(session, call, bundle, {code: centre_id for code, (_a, _t, centre_id) in stored.items()})
+        del stored
         sha = _store_bundle(session, call, bundle)
         call.lottery_run_at = now
         call.lottery_bundle_sha256 = sha
@@ -652,10 +655,10 @@ def lottery_mail_job(session: Session, params: dict[str, Any], progress) -> dict
     return {"mails": notify_lottery_results(session, int(params["call_id"]), progress)}
 
 
-def _store_results(session, call: Call, bundle: dict[str, Any]) -> None:
+def _store_results(session, call: Call, bundle: dict[str, Any], centres: dict[str, int]) -> None:
     """Allocation rows (bulk INSERT, no ORM object per row) and every application's
-    position in the draw (one set-based UPDATE)."""
-    centres = dict(session.execute(select(Centre.code, Centre.id)).tuples().all())
+    position in the draw (one set-based UPDATE). `centres`: code -> id of the applicants
+    (read with the inputs: every allocated centre applied)."""
     clusters, prefectures, regions = _codes(session)
     rows = [
         {"call_id": call.id, "round": a["round"], "position": a["position"], "centre_id": centres[a["centre"]],
