@@ -1294,6 +1294,15 @@ def nominal_rows(run: SelectionRun) -> list[list[Any]]:
              gettext("Yes") if r.selected else gettext("No"), r.draw[:12]] for r in run.results]
 
 
+def nominal_csv_rows(run: SelectionRun) -> list[list[Any]]:
+    """The nominal table for the CSV: the score with a decimal point (machine-readable)
+    and an empty cell, not «—», where there is nothing (a dash breaks sums and imports)."""
+    return [[r.rank, r.evaluator.registry_no, r.evaluator.full_name,
+             None if r.score is None else f"{r.score:.2f}",
+             " ".join("✓" if ch == "1" else "✗" for ch in r.met) or None, r.past_selections,
+             bool(r.selected), r.draw[:12]] for r in run.results]
+
+
 def nominal_headers() -> list[str]:
     return [gettext("Rank"), gettext("Registry no."), gettext("Full name"), gettext("Score"),
             gettext("Criteria met"), gettext("Past selections"), gettext("Selected"), gettext("Draw")]

@@ -1,6 +1,11 @@
 """CSV export shared by every list view: UTF-8 with BOM (Greek in Excel), RFC 4180
 quoting, translated headers, formula-injection guard, streamed from a server-side
-cursor so memory stays flat whatever the row count."""
+cursor so memory stays flat whatever the row count.
+
+Values as people read them (app.formatting, in the user's language): enum labels, Α/Β/Γ,
+Ναι/Όχι, instants in Europe/Athens to the minute, dates DD/MM/YYYY. Two exceptions for
+machines: an empty value is an EMPTY cell, not «—» (a dash breaks sums and re-imports),
+and numbers keep the decimal point (parseable as they are)."""
 from __future__ import annotations
 
 import csv
@@ -11,6 +16,8 @@ import io
 from collections.abc import Iterable, Iterator
 
 from flask_babel import gettext
+
+from app.formatting import DATETIME_FORMAT, enum_label, format_date, format_datetime
 
 BOM = "\ufeff"
 # Cells a spreadsheet would run as a formula (OWASP CSV injection).
@@ -23,8 +30,9 @@ def neutralise(text: str) -> str:
     return text
 
 
-def cell(value) -> str:
-    if value is None:
+def cell(value, wall_clock: bool = False) -> str:
+    """`wall_clock`: a naive datetime typed on the local clock (Column info), shown as it is."""
+    if value is None:  # empty, never «—» (see the module's docstring)
         return ""
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
@@ -33,12 +41,36 @@ def cell(value) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return format_datetime(value, wall_clock)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return format_date(value)
     if isinstance(value, enum.Enum):
-        return neutralise(str(value.value))
+        return neutralise(enum_label(value))
     return neutralise(str(value))
+
+
+def _column(model, name: str):
+    """The Column behind `name` (own or "relation.column"), or None (computed, to-many)."""
+    from sqlalchemy import inspect
+
+    mapper = inspect(model)
+    relation, _, attr = name.rpartition(".")
+    if relation:
+        rel = mapper.relationships.get(relation)
+        if rel is None:
+            return None
+        mapper = rel.mapper
+    prop = mapper.column_attrs.get(attr)
+    return prop.columns[0] if prop is not None and prop.columns else None
+
+
+def wall_clock_flags(model, columns: list[str]) -> list[bool]:
+    """Per exported column: does it hold a local wall-clock time (shown as typed)?"""
+    flags = []
+    for name in columns:
+        column = _column(model, name)
+        flags.append(bool(column is not None and getattr(column, "info", {}).get("wall_clock")))
+    return flags
 
 
 def dotted(obj, path: str):
@@ -67,10 +99,10 @@ def stream_rows(headers: list[str], rows: Iterable[list], *, formatted: bool = F
     yield buffer.getvalue()
 
 
-def _formatter(column_type):
+def _formatter(column_type, wall_clock: bool = False):
     """The per-column form of cell(): numbers as they are (csv writes str(), None as
     empty), text guarded against formulas, everything else through cell()."""
-    from sqlalchemy import Integer, Numeric, String, Text
+    from sqlalchemy import DateTime, Integer, Numeric, String, Text
 
     if isinstance(column_type, (Integer, Numeric)):
         return None
@@ -78,6 +110,8 @@ def _formatter(column_type):
         return neutralise_or_none
     if getattr(column_type, "enum_class", None) is not None:
         return enum_value
+    if isinstance(column_type, DateTime):
+        return lambda value: cell(value, wall_clock)
     return cell
 
 
@@ -89,7 +123,7 @@ def _fixed(scale: int):
 
 
 def enum_value(value):
-    return None if value is None else neutralise(str(value.value))
+    return None if value is None else neutralise(enum_label(value))
 
 
 def neutralise_or_none(value):
@@ -122,7 +156,7 @@ def sql_rows(session, query, model, columns: list[str], batch: int):
             alias = joins[relation] = aliased(rel.mapper.class_)
             query = query.outerjoin(getattr(model, relation).of_type(alias))
         exprs.append(getattr(alias, attr))
-    formats = [_formatter(e.type) for e in exprs]
+    formats = [_formatter(e.type, wall) for e, wall in zip(exprs, wall_clock_flags(model, columns), strict=True)]
     for i, expr in enumerate(exprs):
         scale = getattr(expr.type, "scale", None)
         if isinstance(expr.type, Numeric) and expr.type.asdecimal and scale is not None:
@@ -144,9 +178,11 @@ def sql_rows(session, query, model, columns: list[str], batch: int):
 
 
 # --- the fast path: formatting in SQL, CSV written by the database or by csv.writerows ------
-def _as_text(expr, column_type, dialect: str, yes: str, no: str):
+def _as_text(expr, column_type, dialect: str, yes: str, no: str, wall_clock: bool = False, zone: str = "UTC"):
     """An SQL expression giving, as text, what cell() gives for this column's values
-    (NULL where cell() gives ""), or None if the type has no SQL form here."""
+    (NULL where cell() gives ""), or None if the type has no SQL form here. An instant on
+    SQLite (no time-zone rules there) comes raw and is converted in Python: see
+    _sqlite_instant."""
     from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, Numeric, String, Text, case, cast, func, literal
 
     def guarded(text):  # neutralise() in SQL; '' as NULL (COPY would write '' as "")
@@ -154,17 +190,23 @@ def _as_text(expr, column_type, dialect: str, yes: str, no: str):
         return func.nullif(starts, "")
 
     if isinstance(column_type, Enum) and column_type.enum_class is not None:
-        # native_enum=False everywhere: the member's name is stored; the file shows its value.
-        labels = {m.name: neutralise(str(m.value)) for m in column_type.enum_class}
+        # native_enum=False everywhere: the member's name is stored; the file shows its label
+        # in the user's language, each label a bound parameter of the CASE.
+        labels = {m.name: neutralise(enum_label(m)) for m in column_type.enum_class}
         return case(labels, value=cast(expr, String), else_=None)
     if isinstance(column_type, Boolean):
         return case((expr.is_(True), literal(yes, String)), (expr.is_(False), literal(no, String)), else_=None)
     if isinstance(column_type, DateTime):
         if dialect == "postgresql":
-            return func.to_char(expr, "YYYY-MM-DD HH24:MI:SS")
-        return func.strftime("%Y-%m-%d %H:%M:%S", expr)
+            if not wall_clock:  # naive UTC (timestamp without time zone) -> local wall clock
+                utc = expr if column_type.timezone else func.timezone(literal("UTC", String), expr)
+                expr = func.timezone(literal(zone, String), utc)
+            return func.to_char(expr, literal("DD/MM/YYYY HH24:MI", String))
+        if wall_clock:
+            return func.strftime(literal("%d/%m/%Y %H:%M", String), expr)
+        return expr
     if isinstance(column_type, Date):
-        return func.to_char(expr, "YYYY-MM-DD") if dialect == "postgresql" else func.strftime("%Y-%m-%d", expr)
+        return func.to_char(expr, "DD/MM/YYYY") if dialect == "postgresql" else func.strftime("%d/%m/%Y", expr)
     if isinstance(column_type, Numeric):
         if not column_type.asdecimal:
             return None  # repr(float) has no exact SQL twin
@@ -210,22 +252,25 @@ def _crlf(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 def sql_csv(session, query, model, columns: list[str], headers: list[str], batch: int):
     """The whole export as bytes, formatted by the database (issue #13): one SELECT of
-    the exported columns as text (enum values, Ναι/Όχι, formula guard, times and numbers
-    as cell() writes them), over the list query's filters, row scope and order. On
+    the exported columns as text (enum labels as a CASE of bound parameters, Ναι/Όχι,
+    formula guard, Athens times, dates and numbers as cell() writes them), over the list query's filters, row scope and order. On
     PostgreSQL the server writes the CSV (`COPY (…) TO STDOUT WITH CSV`, streamed); on
     SQLite csv.writer.writerows over fetchmany. Byte for byte what stream_rows() writes;
     None where a column has no SQL form (the caller then takes the slower paths)."""
-    from sqlalchemy import String, inspect, type_coerce
+    from sqlalchemy import DateTime, String, inspect, type_coerce
     from sqlalchemy.orm import RelationshipDirection, aliased
 
     engine = session.get_bind()
     dialect = engine.dialect
     if dialect.name not in ("postgresql", "sqlite"):
         return None
+    from app.clock import local_zone
+
     yes, no = gettext("Yes"), gettext("No")
+    zone = local_zone()
     mapper = inspect(model)
-    exprs, joins = [], {}
-    for name in columns:
+    exprs, joins, converters = [], {}, []
+    for name, wall_clock in zip(columns, wall_clock_flags(model, columns), strict=True):
         if name in mapper.column_attrs:
             column = getattr(model, name)
         else:
@@ -238,9 +283,11 @@ def sql_csv(session, query, model, columns: list[str], headers: list[str], batch
                 alias = joins[relation] = aliased(rel.mapper.class_)
                 query = query.outerjoin(getattr(model, relation).of_type(alias))
             column = getattr(alias, attr)
-        text = _as_text(column, column.type, dialect.name, yes, no)
+        text = _as_text(column, column.type, dialect.name, yes, no, wall_clock, zone.key)
         if text is None:
             return None
+        if dialect.name == "sqlite" and isinstance(column.type, DateTime) and not wall_clock:
+            converters.append((len(exprs), _sqlite_instant(zone)))
         exprs.append(type_coerce(text, String).label(f"c{len(exprs)}"))
     compiled = query.with_entities(*exprs).statement.compile(
         dialect=dialect, compile_kwargs={"render_postcompile": True})
@@ -251,7 +298,18 @@ def sql_csv(session, query, model, columns: list[str], headers: list[str], batch
     if dialect.name == "postgresql":
         return _copy(engine, str(compiled), params, head.getvalue().encode("utf-8"))
     return _writerows(engine, str(compiled), [params[k] for k in compiled.positiontup or ()], batch,
-                      head.getvalue())
+                      head.getvalue(), converters)
+
+
+def _sqlite_instant(zone):
+    """SQLite's stored text of a naive UTC instant -> format_datetime's text (the zone is
+    taken now: the file may stream after the request's context is gone)."""
+    def convert(text):
+        if text is None:
+            return None
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).astimezone(zone).strftime(DATETIME_FORMAT)
+
+    return convert
 
 
 # The file streams after the request's session is gone (Flask tears the app context down
@@ -275,7 +333,7 @@ def _copy(engine, sql: str, params: dict, head: bytes) -> Iterator[bytes]:
     yield from _crlf(blocks())
 
 
-def _writerows(engine, sql: str, params: list, batch: int, head: str) -> Iterator[str]:
+def _writerows(engine, sql: str, params: list, batch: int, head: str, converters: list) -> Iterator[str]:
     with engine.connect() as connection:
         cursor = connection.connection.dbapi_connection.cursor()
         try:
@@ -284,6 +342,11 @@ def _writerows(engine, sql: str, params: list, batch: int, head: str) -> Iterato
             writer = csv.writer(buffer, lineterminator="\r\n")
             buffer.write(head)
             while rows := cursor.fetchmany(batch):
+                if converters:
+                    rows = [list(row) for row in rows]
+                    for row in rows:
+                        for i, convert in converters:
+                            row[i] = convert(row[i])
                 writer.writerows(rows)
                 if buffer.tell() > 65536:
                     yield buffer.getvalue()

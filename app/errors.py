@@ -22,6 +22,8 @@ class Refused(Exception):
         self.params = params
         self.field = field
         self.status = status
+        if isinstance(problems, str):  # a message parameter named `problems` would be split into characters
+            raise TypeError("Refused(problems=...) takes a list; name the message parameter otherwise")
         self.problems = list(problems)
         super().__init__(self.text())
 

@@ -240,7 +240,7 @@ def close_cycle(session: Session, cycle: EvaluationCycle, *, commit: bool = True
     check_open(cycle)
     problems = missing_marks(session, cycle)
     if problems:
-        raise Refused(_l("The cycle cannot close: %(problems)s"), status=409, problems="; ".join(problems))
+        raise Refused(_l("The cycle cannot close: %(missing)s"), status=409, missing="; ".join(problems))
     weights = cycle.report_weights
     by_report: dict[int, dict[GraderCapacity, Decimal]] = defaultdict(dict)
     for mark in session.scalars(select(ReportMark).where(ReportMark.cycle_id == cycle.id)):

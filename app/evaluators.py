@@ -653,8 +653,8 @@ def submit(session: Session, evaluator: Evaluator, *, consent: bool, declaration
         raise Refused(_l("Make the solemn declarations (ν.1599/86) to submit."), field="declarations")
     problems = completeness(session, evaluator)
     if problems:
-        raise Refused(_l("The application is not complete: %(problems)s"),
-                      problems=" ".join(p.text for p in problems))
+        raise Refused(_l("The application is not complete: %(missing)s"),
+                      missing=" ".join(p.text for p in problems))
     check_file_fields(evaluator)
     now = utcnow()
     moved = session.execute(update(Evaluator).where(Evaluator.id == evaluator.id,

@@ -73,7 +73,8 @@ def nominal_csv_rows(session, tables: service.NominalTables) -> tuple[list[str],
         for key, table in everyone:
             for row in table:
                 e = row.evaluator
-                yield [names[key], row.rank, e.registry_no, e.last_name, e.first_name, service.level_label(e.level),
+                yield [names[key], row.rank, e.registry_no, e.last_name, e.first_name,
+                       service.level_label(e.level) if e.level else None,  # empty cell, not «—»
                        row.entered_c_on, e.entry_score, " ".join(f"{n}={s}" for n, s in scores.get(e.id, [])),
                        e.ranking_score]
 

@@ -149,6 +149,9 @@ def test_e9_pdf_and_csv_over_http(app, login):
     assert response.status_code == 200 and response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "Σειρά" and rows[1][1] == first
+    # numbers machine-readable (decimal point), empty cells empty, Ναι/Όχι
+    assert all(r[3] == "" or Decimal(r[3]) >= 0 for r in rows[1:]) and "—" not in {c for r in rows for c in r}
+    assert {r[6] for r in rows[1:]} <= {"Ναι", "Όχι"}
     aux = committee.get(f"/selectionrequestview/csv/{req_id}?table=auxiliary").data.decode("utf-8-sig")
     assert "Ανενεργός" in aux
     # the PDF is a background job: the complete nominal table, every ranked evaluator

@@ -2,6 +2,7 @@
 checks with Greek messages, supporting documents, submission with a protocol number and
 a receipt mail, PDFs I.1 and I.2 read back, personal-data download; only one's own file."""
 import io
+import re
 import json
 import zipfile
 
@@ -64,6 +65,8 @@ def test_submission_is_refused_while_incomplete_or_without_declarations(app, log
     response = submit(client)
     page = client.get("/myapplication/list/").get_data(as_text=True)
     assert "δεν είναι πλήρης" in page
+    # what is missing is named, not a bare placeholder
+    assert "%(" not in page and re.search(r"δεν είναι πλήρης: [^<\s]", page)
     fill_complete_application(client, db_session, evaluator_id)
     submit(client, declarations=False)
     assert "1599/86" in client.get("/myapplication/list/").get_data(as_text=True)

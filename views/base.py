@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
 from app import access, audit, formatting
-from app.csv_export import dotted, sql_csv, sql_rows, stream_rows
+from app.csv_export import cell, dotted, sql_csv, sql_rows, stream_rows, wall_clock_flags
 from app.errors import Refused  # FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 from app.hardening import guard_writes
 
@@ -168,9 +168,11 @@ class BackofficeModelView(ModelView):
         audit.record_export(session, self.datamodel.obj.__tablename__,
                             {"view": self.__class__.__name__, "args": request.query_string.decode()[:500]})
 
+        walls = wall_clock_flags(self.datamodel.obj, columns)
+
         def rows():
             for item in session.execute(stmt).scalars():
-                yield [dotted(item, c) for c in columns]
+                yield [cell(dotted(item, c), wall) for c, wall in zip(columns, walls, strict=True)]
 
         # Plain and many-to-one columns: formatted by the database and written as CSV by
         # it (PostgreSQL COPY) or by csv.writerows (SQLite); else the values straight from
@@ -178,7 +180,7 @@ class BackofficeModelView(ModelView):
         body = sql_csv(session, query, self.datamodel.obj, columns, headers, batch)
         if body is None:
             fast = sql_rows(session, query, self.datamodel.obj, columns, batch)
-            body = stream_rows(headers, fast, formatted=True) if fast is not None else stream_rows(headers, rows())
+            body = stream_rows(headers, fast if fast is not None else rows(), formatted=True)
         filename = f"{self.datamodel.obj.__tablename__}.csv"
         return Response(
             stream_with_context(body),

@@ -506,7 +506,7 @@ class SelectionRequestView(BackofficeModelView):
         if table == "auxiliary":
             data = "".join(stream_rows(service.auxiliary_headers(), service.auxiliary_rows(run)))
         else:
-            data = "".join(stream_rows(service.nominal_headers(), service.nominal_rows(run)))
+            data = "".join(stream_rows(service.nominal_headers(), service.nominal_csv_rows(run)))
         return download(data.encode("utf-8"), f"selection-{req.id}-{run.id}-{table}.csv", "text/csv; charset=utf-8")
 
 

@@ -347,7 +347,7 @@ class EvaluatorView(BackofficeModelView):
     # (app.csv_export.sql_rows), 100,000 rows without an object each (issue #13).
     export_columns = ["registry_no", "protocol_no", "last_name", "first_name", "father_name", "afm", "region.name_el",
                       "status", "inactive_since", "inactive_reason", "level", "qualification_score",
-                      "experience_score", "interview_score", "entry_score", "ranking_score"]
+                      "experience_score", "interview_score", "entry_score", "ranking_score", "submitted_at"]
     search_columns = ["registry_no", "protocol_no", "last_name", "first_name", "afm", "region", "status", "level"]
     order_columns = ["registry_no", "protocol_no", "last_name", "first_name", "entry_score", "ranking_score"]
     base_order = ("registry_no", "asc")
