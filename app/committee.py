@@ -16,6 +16,7 @@ import logging
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO, Any, TypeVar
 
 from flask import render_template
@@ -1262,26 +1263,23 @@ def _session_of(session: Session, params: dict[str, Any]) -> CommitteeSession:
     return cs
 
 
-@jobs.report_handler("committee_agenda_pdf", label=_l("Session agenda (PDF)"), model=CommitteeSession,
-                     permission=("can_show", "CommitteeSessionView"),
-                     filename=lambda params: f"agenda-{params['pk']}.pdf",
-                     target=lambda params: ("CommitteeSessionView.show", {"pk": params["pk"]}))
-def agenda_pdf_job(session: Session, params: dict[str, Any], progress: jobs.Progress, out: IO[bytes],
-                   workdir: Path) -> None:
-    progress(0, 1)
-    out.write(agenda_pdf(session, _session_of(session, params)))
-    progress(1, 1)
+def _session_pdf_job(kind: str, label: Any, name: str,
+                     render: Callable[[Session, CommitteeSession], bytes]) -> None:
+    """A session's one-piece PDF (agenda, minutes) as a report job."""
+
+    def build(session: Session, params: dict[str, Any], progress: jobs.Progress, out: IO[bytes],
+              workdir: Path) -> None:
+        progress(0, 1)
+        out.write(render(session, _session_of(session, params)))
+        progress(1, 1)
+
+    jobs.report_handler(kind, label=label, model=CommitteeSession, permission=("can_show", "CommitteeSessionView"),
+                        filename=lambda params: f"{name}-{params['pk']}.pdf",
+                        target=lambda params: ("CommitteeSessionView.show", {"pk": params["pk"]}))(build)
 
 
-@jobs.report_handler("committee_minutes_pdf", label=_l("Session minutes (PDF)"), model=CommitteeSession,
-                     permission=("can_show", "CommitteeSessionView"),
-                     filename=lambda params: f"minutes-{params['pk']}.pdf",
-                     target=lambda params: ("CommitteeSessionView.show", {"pk": params["pk"]}))
-def minutes_pdf_job(session: Session, params: dict[str, Any], progress: jobs.Progress, out: IO[bytes],
-                    workdir: Path) -> None:
-    progress(0, 1)
-    out.write(minutes_pdf(session, _session_of(session, params)))
-    progress(1, 1)
+_session_pdf_job("committee_agenda_pdf", _l("Session agenda (PDF)"), "agenda", agenda_pdf)
+_session_pdf_job("committee_minutes_pdf", _l("Session minutes (PDF)"), "minutes", minutes_pdf)
 
 
 def exclusion_text(codes: str) -> str:

@@ -132,13 +132,11 @@ def neutralise_or_none(value):
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def sql_rows(session, query, model, columns: list[str], batch: int):
-    """The export's rows straight from SQL (issue #13): one Core SELECT of just the
-    exported columns, over the list query's filters and order, read through a server-side
-    cursor in batches; no ORM object per row. Columns must be the model's own columns
-    or "relation.column" of a many-to-one relation; otherwise None (the caller falls back
-    to objects)."""
-    from sqlalchemy import Float, Numeric, inspect, type_coerce
+def _resolve_columns(query, model, columns: list[str]):
+    """(query with the outer joins needed, one SQL column per exported name): the model's
+    own columns or "relation.column" of a many-to-one relation; None for anything else
+    (the caller then falls back to the object path)."""
+    from sqlalchemy import inspect
     from sqlalchemy.orm import RelationshipDirection, aliased
 
     mapper = inspect(model)
@@ -156,6 +154,21 @@ def sql_rows(session, query, model, columns: list[str], batch: int):
             alias = joins[relation] = aliased(rel.mapper.class_)
             query = query.outerjoin(getattr(model, relation).of_type(alias))
         exprs.append(getattr(alias, attr))
+    return query, exprs
+
+
+def sql_rows(session, query, model, columns: list[str], batch: int):
+    """The export's rows straight from SQL (issue #13): one Core SELECT of just the
+    exported columns, over the list query's filters and order, read through a server-side
+    cursor in batches; no ORM object per row. Columns must be the model's own columns
+    or "relation.column" of a many-to-one relation; otherwise None (the caller falls back
+    to objects)."""
+    from sqlalchemy import Float, Numeric, type_coerce
+
+    resolved = _resolve_columns(query, model, columns)
+    if resolved is None:
+        return None
+    query, exprs = resolved
     formats = [_formatter(e.type, wall) for e, wall in zip(exprs, wall_clock_flags(model, columns), strict=True)]
     for i, expr in enumerate(exprs):
         scale = getattr(expr.type, "scale", None)
@@ -257,8 +270,7 @@ def sql_csv(session, query, model, columns: list[str], headers: list[str], batch
     PostgreSQL the server writes the CSV (`COPY (…) TO STDOUT WITH CSV`, streamed); on
     SQLite csv.writer.writerows over fetchmany. Byte for byte what stream_rows() writes;
     None where a column has no SQL form (the caller then takes the slower paths)."""
-    from sqlalchemy import DateTime, String, inspect, type_coerce
-    from sqlalchemy.orm import RelationshipDirection, aliased
+    from sqlalchemy import DateTime, String, type_coerce
 
     engine = session.get_bind()
     dialect = engine.dialect
@@ -268,21 +280,12 @@ def sql_csv(session, query, model, columns: list[str], headers: list[str], batch
 
     yes, no = gettext("Yes"), gettext("No")
     zone = local_zone()
-    mapper = inspect(model)
-    exprs, joins, converters = [], {}, []
-    for name, wall_clock in zip(columns, wall_clock_flags(model, columns), strict=True):
-        if name in mapper.column_attrs:
-            column = getattr(model, name)
-        else:
-            relation, _, attr = name.partition(".")
-            rel = mapper.relationships.get(relation)
-            if rel is None or rel.direction is not RelationshipDirection.MANYTOONE or attr not in rel.mapper.column_attrs:
-                return None
-            alias = joins.get(relation)
-            if alias is None:
-                alias = joins[relation] = aliased(rel.mapper.class_)
-                query = query.outerjoin(getattr(model, relation).of_type(alias))
-            column = getattr(alias, attr)
+    resolved = _resolve_columns(query, model, columns)
+    if resolved is None:
+        return None
+    query, columns_sql = resolved
+    exprs, converters = [], []
+    for column, wall_clock in zip(columns_sql, wall_clock_flags(model, columns), strict=True):
         text = _as_text(column, column.type, dialect.name, yes, no, wall_clock, zone.key)
         if text is None:
             return None
