@@ -412,6 +412,14 @@ def decide_in_principle(session: Session, evaluator: Evaluator, admitted: bool, 
     return d
 
 
+def _check_marks(marks: dict[str, Any]) -> None:
+    """E-5: each of the four interview marks a whole number from 0 to 100."""
+    bad = rules.mark_problems(marks)
+    if bad:
+        raise Refused(_l("Each interview mark must be a whole number from 0 to 100 (%(criteria)s)."),
+                      field=bad[0], criteria=", ".join(str(CRITERION_LABELS[c]) for c in bad))
+
+
 @_rolls_back
 def record_interview(session: Session, evaluator: Evaluator, marks: dict[str, Any], user_id: int | None,
                      reason: str | None = None) -> InterviewMarks:
@@ -419,10 +427,7 @@ def record_interview(session: Session, evaluator: Evaluator, marks: dict[str, An
     reason); both stay."""
     _lock_evaluator(session, evaluator)
     _require_examination(evaluator)
-    bad = rules.mark_problems(marks)
-    if bad:
-        raise Refused(_l("Each interview mark must be a whole number from 0 to 100 (%(criteria)s)."),
-                      field=bad[0], criteria=", ".join(str(CRITERION_LABELS[c]) for c in bad))
+    _check_marks(marks)
     previous = current_interview(session, evaluator.id)
     text = _reasons(reason, required=previous is not None)
     row = InterviewMarks(evaluator_id=evaluator.id, session_id=_agenda_session_id(session, evaluator),
@@ -871,10 +876,7 @@ def correct_interview(session: Session, evaluator: Evaluator, marks: dict[str, A
     and after."""
     _lock_evaluator(session, evaluator)
     _require_correctable(evaluator)
-    bad = rules.mark_problems(marks)
-    if bad:
-        raise Refused(_l("Each interview mark must be a whole number from 0 to 100 (%(criteria)s)."),
-                      field=bad[0], criteria=", ".join(str(CRITERION_LABELS[c]) for c in bad))
+    _check_marks(marks)
     text = _reasons(reason, required=True)
     previous = current_interview(session, evaluator.id)
     new = {c: int(marks[c]) for c in rules.INTERVIEW_CRITERIA}

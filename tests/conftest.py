@@ -9,6 +9,7 @@ TEST_DATABASE_URL=postgresql+psycopg://user@host/name switches to PostgreSQL.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -238,9 +239,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture
-def live_server(app):
-    """The test's app served by a real HTTP server on a free loopback port."""
+@contextlib.contextmanager
+def serving(app):
+    """`app` served by a real HTTP server on a free loopback port; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
@@ -248,9 +249,18 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served by a real HTTP server on a free loopback port."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -99,16 +99,10 @@ def crawl_and_audit(page, base: str) -> tuple[list[str], dict[str, list]]:
 @pytest.fixture(scope="module")
 def server(shared_app):
     """One app (the crawl changes nothing) served once for every role."""
-    import threading
+    from tests.conftest import serving
 
-    from werkzeug.serving import make_server
-
-    http = make_server("127.0.0.1", 0, shared_app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(timeout=5)
+    with serving(shared_app) as url:
+        yield url
 
 
 @pytest.fixture
