@@ -209,8 +209,19 @@ def bench_lists(db, app, n):
 
 
 # --- export -----------------------------------------------------------------------------
+# The issue's first baseline: 8 raw columns (kept for continuity; the file has more).
 EXPORT_SQL = ("SELECT e.registry_no, e.last_name, e.first_name, r.name_el, e.status, e.level, e.entry_score, "
               "e.ranking_score FROM evaluator e LEFT JOIN region r ON r.id = e.region_id ORDER BY e.registry_no")
+
+
+def export_columns_sql() -> str:
+    """The same columns as the exported file (EvaluatorView.export_columns), raw, in the
+    file's order: what the CLI baseline writes."""
+    from views.evaluators import EvaluatorView
+
+    names = [f"r.{c.split('.', 1)[1]}" if c.startswith("region.") else f"e.{c}" for c in EvaluatorView.export_columns]
+    return (f"SELECT {', '.join(names)} FROM evaluator e LEFT JOIN region r ON r.id = e.region_id "
+            "ORDER BY e.registry_no")
 
 
 def export_once(app):
@@ -235,25 +246,30 @@ def export_once(app):
     return lines - 1, took, peak
 
 
-def cli_export(url):
+def cli_export(url, sql):
     started = time.perf_counter()
     if url.startswith("sqlite"):
-        out = subprocess.run(["sqlite3", "-csv", url[len("sqlite:///"):], EXPORT_SQL], capture_output=True, check=True)
+        out = subprocess.run(["sqlite3", "-csv", url[len("sqlite:///"):], sql], capture_output=True, check=True)
     else:
         plain = url.replace("postgresql+psycopg://", "postgresql://")
-        out = subprocess.run(["psql", plain, "-c", f"\\copy ({EXPORT_SQL}) to stdout with csv"], capture_output=True,
+        out = subprocess.run(["psql", plain, "-c", f"\\copy ({sql}) to stdout with csv"], capture_output=True,
                              check=True)
     return out.stdout.count(b"\n"), time.perf_counter() - started
 
 
 def bench_export(db, app, url, big_app=None):
     rows, took, peak = export_once(app)
-    cli_rows, cli_took = cli_export(url)
+    same_sql = export_columns_sql()
+    cli_rows, cli_took = cli_export(url, same_sql)
+    _, eight_took = cli_export(url, EXPORT_SQL)
     ours, theirs = rows / took, cli_rows / cli_took
     cli_name = "sqlite3 -csv" if url.startswith("sqlite") else "psql \\copy … csv"
-    row(db, f"CSV export, {rows:,} rows", f"{ours:,.0f} rows/s, peak Python memory {peak / 2**20:.1f} MiB",
-        f"{cli_name}: {theirs:,.0f} rows/s", f"target ≥25 % of the CLI: {100 * ours / theirs:.0f} % "
-                                            f"({'met' if ours >= 0.25 * theirs else 'NOT met'})")
+    columns = same_sql.split(" FROM ", 1)[0].count(",") + 1
+    row(db, f"CSV export, {rows:,} rows × {columns} columns",
+        f"{ours:,.0f} rows/s, peak Python memory {peak / 2**20:.1f} MiB",
+        f"{cli_name}, the same {columns} columns raw: {theirs:,.0f} rows/s (8 of them: {rows / eight_took:,.0f} rows/s, "
+        f"{100 * ours * eight_took / rows:.0f} %)",
+        f"target ≥25 % of the CLI: {100 * ours / theirs:.0f} % ({'met' if ours >= 0.25 * theirs else 'NOT met'})")
     if big_app is not None:
         big_rows, big_took, big_peak = export_once(big_app)
         row(db, f"CSV export, {big_rows:,} rows (memory flat?)",

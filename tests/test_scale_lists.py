@@ -153,3 +153,57 @@ def test_the_database_written_csv_is_the_same_file_for_every_view_and_role(app, 
     assert compared
     # The grader's views show computed labels (no SQL form): they keep the Python path.
     assert any(t is not None for t in taken) == (user != "grader")
+
+
+def test_the_sqlite_line_export_converts_instants_like_python_across_summer_time(app, login, monkeypatch):
+    """SQLite has no time-zone rules: the one-line-per-row export computes Athens time with
+    the EU rule (last Sundays of March and October, 01:00 UTC). At each change, a second
+    either side, and in a year the rule was not checked for (then the Python conversion
+    takes over), the file is byte for byte the Python path's."""
+    import datetime as dt
+
+    from app import csv_export
+    import views.base
+    from models.evaluators import Evaluator
+
+    instants = [dt.datetime(2026, 3, 29, 0, 59, 59), dt.datetime(2026, 3, 29, 1, 0), dt.datetime(2026, 10, 25, 0, 59, 59),
+                dt.datetime(2026, 10, 25, 1, 0), dt.datetime(2027, 3, 28, 1, 0), dt.datetime(2031, 10, 26, 0, 30),
+                dt.datetime(2026, 12, 31, 22, 30), None]
+    admin = login("admin")
+
+    def export():
+        taken: list = []
+        monkeypatch.setattr(views.base, "sql_csv", lambda *args: taken.append(csv_export.sql_csv(*args)) or taken[-1])
+        fast = admin.get("/evaluatorview/export/").get_data()
+        monkeypatch.setattr(views.base, "sql_csv", lambda *args: None)
+        slow = admin.get("/evaluatorview/export/").get_data()
+        assert taken and taken[0] is not None
+        return fast, slow
+
+    with app.app_context():
+        session = app.appbuilder.session
+        evaluators = session.scalars(select(Evaluator).order_by(Evaluator.id)).all()
+        assert len(evaluators) >= len(instants)
+        for evaluator, instant in zip(evaluators, instants * len(evaluators)):
+            evaluator.submitted_at = instant
+        session.commit()
+    fast, slow = export()
+    assert fast == slow
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert csv_export._eu_rule_offsets("Europe/Athens") == (120, 180)
+        for local in ("29/03/2026 02:59", "29/03/2026 04:00", "25/10/2026 03:59", "25/10/2026 03:00", "01/01/2027 00:30"):
+            assert local.encode() in fast
+    with app.app_context():  # outside the years checked: converted in Python, same file
+        session = app.appbuilder.session
+        session.scalars(select(Evaluator).order_by(Evaluator.id)).first().submitted_at = dt.datetime(1985, 7, 1, 12)
+        session.commit()
+    fast, slow = export()
+    assert fast == slow and b"01/07/1985 15:00" in fast
+
+
+@pytest.mark.parametrize("zone, expected", [("Europe/Athens", (120, 180)), ("Europe/Berlin", (60, 120)), ("Europe/Lisbon", None),
+                                            ("America/New_York", None), ("UTC", None), ("Africa/Casablanca", None)])
+def test_only_zones_that_follow_the_eu_rule_are_converted_in_sql(zone, expected):
+    from app.csv_export import _eu_rule_offsets
+
+    assert _eu_rule_offsets(zone) == expected
