@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from app import audit
-from app.demo.evaluators import insert_demo_candidate, insert_evaluators
+from app.demo.evaluators import CANDIDATE_AFM_NUMBER, insert_demo_candidate, insert_evaluators
 from app.rules.identifiers import make_afm
 
 DEMO_ACCOUNTS = [
@@ -111,7 +111,7 @@ def _demo_users(appbuilder, centre_ids, evaluator_ids) -> dict:
         "manager2": {"centre_id": centre_ids["KSE00002"], "afm": make_afm(90000002), "teacher_registry_no": "600002"},
         "evaluator1": {"evaluator_id": evaluator_ids["EMA000001"], "afm": make_afm(10_000_001)},
         "evaluator2": {"evaluator_id": evaluator_ids["EMA000002"], "afm": make_afm(10_000_002)},
-        "candidate": {"evaluator_id": evaluator_ids["candidate"], "afm": make_afm(10_999_999)},
+        "candidate": {"evaluator_id": evaluator_ids["candidate"], "afm": make_afm(CANDIDATE_AFM_NUMBER)},
     }
     users = {}
     for username, role_name, first, last in DEMO_ACCOUNTS:

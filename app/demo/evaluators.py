@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from app.rules.identifiers import make_afm
 
+# The demo candidate's Α.Φ.Μ. number (109999994, used by tests); generated evaluators skip it, even at 1,000,000.
+CANDIDATE_AFM_NUMBER = 10_999_999
 BATCH = 10_000
 DEGREE_TITLES = ("Οικονομικών Επιστημών", "Πληροφορικής", "Κοινωνιολογίας", "Ψυχολογίας", "Μηχανολόγων Μηχανικών",
                  "Παιδαγωγικό", "Διοίκησης Επιχειρήσεων", "Γεωπονίας", "Τουριστικών Επιχειρήσεων")
@@ -73,7 +75,7 @@ def insert_evaluators(session, rng, count, regions, first_names, surnames) -> No
             "first_name": rng.choice(first_names),
             "last_name": rng.choice(surnames),
             "father_name": rng.choice(first_names),
-            "afm": make_afm(10_000_000 + i),
+            "afm": make_afm(10_000_000 + i + (i >= CANDIDATE_AFM_NUMBER - 10_000_000)),  # the candidate's stays free
             "email": f"eval{i:06d}@example.gr",
             "phone": f"210{1_000_000 + i:07d}",
             "region_id": rng.choice(regions),
@@ -155,7 +157,7 @@ def insert_demo_candidate(session) -> int:
     """One candidate still filling in form I.2 (the `candidate` demo account)."""
     from models.evaluators import Evaluator, EvaluatorStatus
 
-    evaluator = Evaluator(first_name="Σοφία", last_name="Παπαδημητρίου", afm=make_afm(10_999_999),
+    evaluator = Evaluator(first_name="Σοφία", last_name="Παπαδημητρίου", afm=make_afm(CANDIDATE_AFM_NUMBER),
                           email="candidate@example.gr", status=EvaluatorStatus.draft)
     session.add(evaluator)
     session.flush()
