@@ -59,6 +59,6 @@ class ListInterface(SQLAInterface):
             return count, rows
         keys = self._apply_inner_all(self.session.query(pk), filters, order_column, order_direction, page, page_size,
                                      aliases_mapping={})
-        rows = self.apply_all(query.filter(pk.in_(keys.subquery().select())), None, order_column,
+        rows = self.apply_all(query.filter(pk.in_(keys.statement)), None, order_column,
                               order_direction).all()
         return count, rows
