@@ -9,7 +9,8 @@ Nothing here asserts a time. Loads are bounded and go to 127.0.0.1 only.
     python bench/run.py --db sqlite --only lists,export
 
 Sections: lists (evaluator list sorted by ΒΚ; surname "starts with" + sort) against a plain
-FAB ModelView on the same rows and indexes; CSV export (rows/s and peak memory, 100k and
+FAB ModelView on the same rows and indexes; pages (a deep page of the ΒΚ list against page 1,
+ours and FAB's, and the count statements); CSV export (rows/s and peak memory, 100k and
 1M rows) against the database's own CSV writer (sqlite3 -csv / psql \\copy); the whole
 `flask lottery run` (time, peak RSS) against an independent minimal implementation on the
 same inputs (bench/lottery_baseline.py); PDF generation (one and 1,000 A2 forms) against
@@ -206,6 +207,46 @@ def bench_lists(db, app, n):
         row(db, name, f"p95 {ours[0] * 1000:.0f} ms, {ours[1]} statements",
             f"plain FAB p95 {plain[0] * 1000:.0f} ms, {plain[1]} statements",
             f"target {target}: {'met' if met(ours, plain) else 'NOT met'}")
+
+
+# --- deep pages -------------------------------------------------------------------------
+def bench_pages(db, app, n, evaluators):
+    """A deep page of the ΒΚ-sorted list (three quarters down) beside page 1 in the same run,
+    ours (OFFSET over the keys, app.listing) and FAB's own (OFFSET over whole rows); then the
+    count statements by themselves (key-only count, FAB's, a capped count)."""
+    client = client_for(app)
+    for size in (25, 100):
+        deep = max(1, evaluators * 3 // 4 // size - 1)
+        urls = [f"/{view.lower()}/list/?_oc_{view}=ranking_score&_od_{view}=desc&psize_{view}={size}{extra}"
+                for view in ("EvaluatorView", "PlainEvaluatorView") for extra in ("", f"&page_{view}={deep}")]
+        first, deep_page, plain_first, plain_deep = time_pages(app, client, urls, n)
+        ratio = deep_page[0] / first[0]
+        row(db, f"ΒΚ list, page {deep + 1:,} ({size} rows a page, offset {deep * size:,})",
+            f"p95 {deep_page[0] * 1000:.0f} ms, {deep_page[1]} statements",
+            f"page 1: p95 {first[0] * 1000:.0f} ms; plain FAB: page 1 {plain_first[0] * 1000:.0f} ms, page "
+            f"{deep + 1:,} {plain_deep[0] * 1000:.0f} ms ({plain_deep[0] / plain_first[0]:.1f}×)",
+            f"deep page {ratio:.2f}× page 1 ({'OFFSET not the bottleneck' if ratio <= 1.2 else 'OFFSET still costs'})")
+    from sqlalchemy import text
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    every = ", ".join(f"evaluator.{c}" for c in ("id", "registry_no", "protocol_no", "first_name", "last_name", "father_name",
+                                                   "afm", "status", "level", "entry_score", "ranking_score", "region_id"))
+    counts = {"key-only count (ours)": "SELECT count(*) FROM (SELECT evaluator.id FROM evaluator) AS k",
+              "FAB's count (every column)": f"SELECT count(*) FROM (SELECT {every} FROM evaluator WHERE 1 = 1) AS k",
+              "count capped at 10,001": "SELECT count(*) FROM (SELECT evaluator.id FROM evaluator LIMIT 10001) AS k"}
+    took = {}
+    with engine.connect() as conn:
+        for name, sql in counts.items():
+            samples = []
+            for _ in range(max(n // 2, 3)):
+                started = time.perf_counter()
+                conn.execute(text(sql)).scalar()
+                samples.append(time.perf_counter() - started)
+            took[name] = statistics.median(samples)
+    ours, fab, capped = (took[name] * 1000 for name in counts)
+    row(db, f"count of the unfiltered list ({evaluators:,} rows), median of the statement", f"key-only {ours:.1f} ms",
+        f"FAB's (every column) {fab:.1f} ms; capped at 10,001: {capped:.1f} ms", "")
 
 
 # --- export -----------------------------------------------------------------------------
@@ -504,7 +545,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes; RESULTS.md is left alone")
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--only", default="lists,export,lottery,pdf,load,concurrency")
+    parser.add_argument("--only", default="lists,pages,export,lottery,pdf,load,concurrency")
     parser.add_argument("--centres", type=int, default=100_000)
     parser.add_argument("--evaluators", type=int, default=100_000)
     parser.add_argument("--big-export", type=int, default=1_000_000)
@@ -532,6 +573,9 @@ def main() -> None:
                 if "lists" in only:
                     section("lists", db, f"{sizes}; p95 of {args.requests} requests, best of two rounds",
                             bench_lists, db, app, args.requests)
+                if "pages" in only:
+                    section("pages", db, f"{args.evaluators:,} evaluators; p95 of {args.requests} requests, best of two "
+                            "rounds", bench_pages, db, app, args.requests, args.evaluators)
                 if "export" in only:
                     section("export", db, f"{args.evaluators:,} evaluators exported; {args.big_export:,} for the "
                             "flat-memory check", export_section, kind, db, app, url, tmp, args.big_export)

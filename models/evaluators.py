@@ -109,6 +109,9 @@ class DocumentKind(enum.Enum):
     other = "other"
 
 
+SORTED_BY_KEY = ("first_name", "last_name", "entry_score", "ranking_score")
+
+
 class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     """One person's registry file: form I.2 sections 1–4, 14 and the declarations; the
     repeatable sections are the rows below. Scores: ΒΕ1/ΒΕ2 from the points table
@@ -118,6 +121,9 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     __table_args__ = (
         Index("ix_evaluator_status_entry_score", "status", "entry_score"),
         Index("ix_evaluator_last_first", "last_name", "first_name"),
+        # Sortable list columns with the key FAB adds as tie-breaker: the sort, and the
+        # keys of a deep page, read from the index alone on PostgreSQL (issue #13).
+        *(Index(f"ix_evaluator_{column}", column, "id") for column in SORTED_BY_KEY),
         UniqueConstraint("protocol_no", name="uq_evaluator_protocol_no"),
         trigram_index("evaluator", "last_name_folded"),
     )
@@ -128,8 +134,8 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Section 1: personal data
-    first_name: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
-    last_name: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    first_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    last_name: Mapped[str] = mapped_column(String(80), nullable=False)
     father_name: Mapped[str | None] = mapped_column(String(80))
     id_card_no: Mapped[str | None] = mapped_column(String(20))
     home_street: Mapped[str | None] = mapped_column(String(120))
@@ -187,8 +193,8 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     qualification_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ1 (E-7)
     experience_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ2 (E-7)
     interview_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ3 (E-5, E-7)
-    entry_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)  # ΒΕ (E-7)
-    ranking_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)  # ΒΚ (E-13)
+    entry_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ (E-7)
+    ranking_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΚ (E-13)
     # Scale (issue #13): the surname folded for search (app.search keeps it in step).
     last_name_folded: Mapped[str | None] = mapped_column(FOLDED_TEXT, index=True)
     __folded__ = {"last_name_folded": "last_name"}

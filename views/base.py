@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden
 from sqlalchemy import inspect
 
 from app import access, audit, formatting
+from app.listing import ListInterface
 from app.csv_export import cell, dotted, sql_csv, sql_rows, stream_rows, wall_clock_flags
 from app.errors import Refused  # FAB's add/edit/delete flash a pre_* hook's exception text and save nothing
 from app.hardening import guard_writes
@@ -54,6 +55,8 @@ class BackofficeModelView(ModelView):
             self.edit_title = LazyString(lambda: gettext("%(title)s: edit", title=str(title)))
         # FAB appends action permissions to this list: never to the shared class list.
         self.base_permissions = list(self.base_permissions)
+        # Counts by key, related choices in one statement, deep pages by key (issue #13).
+        self.datamodel = ListInterface.of(self.datamodel)
         # Offer only permitted rows in related-field choices (the field then also
         # rejects a forged id: it is not among its choices). FAB's attribute names.
         access.scope_related_fields(self, ("add_form_query_rel_fields", "edit_form_query_rel_fields",
