@@ -12,7 +12,7 @@ from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWi
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (AuthDBView, RoleModelView, SimpleFormView, UserDBModelView,
-                                             UserStatsChartView)
+                                             UserGroupModelView, UserStatsChartView)
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import JWTManager
@@ -53,6 +53,9 @@ def _validate_afm(form: Form, field: Field) -> None:
         raise ValidationError(_l("Invalid tax number (Α.Φ.Μ.): check digit mismatch."))
 
 
+USER_SEARCH = ["first_name", "last_name", "username", "email", "active", "roles", "groups"]
+
+
 class BackofficeUserDBModelView(UserDBModelView):
     add_columns = UserDBModelView.add_columns + USER_FORM_EXTRA
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + USER_FORM_EXTRA
@@ -60,6 +63,10 @@ class BackofficeUserDBModelView(UserDBModelView):
     edit_form_extra_fields = LINK_FIELDS
     validators_columns = {"afm": [Optional(), _validate_afm]}
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "centre"]
+    # Every evaluator has an account: sorts and filters on indexed columns only (issue #13),
+    # not FAB's every column (login counts, dates).
+    order_columns = ["first_name", "last_name", "username", "email"]
+    search_columns = USER_SEARCH
 
     @expose("/action/<string:name>/<pk>", methods=["POST"])
     def action(self, name: str, pk: str) -> Any:
@@ -194,6 +201,7 @@ class BackofficeRoleModelView(RoleModelView):
     (a 500 the fuzzer found)."""
 
     class_permission_name = "RoleModelView"  # FAB's own permission name, unchanged
+    search_columns = ["name", "permissions", "groups"]  # not "user": its search box would load every account
 
     @expose("/action/<string:name>/<pk>", methods=["POST"])
     @has_access
@@ -214,6 +222,7 @@ class BackofficeUserStatsChartView(UserStatsChartView):
 
     class_permission_name = "UserStatsChartView"  # FAB's own permission name, unchanged
     route_base = "/userstatschartview"
+    search_columns = USER_SEARCH
 
     @expose("/chart/<group_by>")
     @expose("/chart/")
@@ -224,10 +233,19 @@ class BackofficeUserStatsChartView(UserStatsChartView):
         return super().chart(int(group_by))
 
 
+class BackofficeGroupModelView(UserGroupModelView):
+    """FAB's group view without the "users" filter: its search box would load every
+    account (issue #13)."""
+
+    class_permission_name = "UserGroupModelView"  # FAB's own permission name, unchanged
+    search_columns = ["name", "label", "description", "roles"]
+
+
 class BackofficeSecurityManager(PermissionCacheMixin, SecurityManager):
     user_model = AppUser
     userdbmodelview = BackofficeUserDBModelView
     rolemodelview = BackofficeRoleModelView
+    groupmodelview = BackofficeGroupModelView
     userstatschartview = BackofficeUserStatsChartView
     authdbview = BackofficeAuthDBView
     resetmypasswordview = ChangeOwnPasswordView

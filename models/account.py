@@ -7,7 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.mixins import Audited, SystemRecord, utcnow
+from models.mixins import Audited, SystemRecord, large, utcnow
 
 
 class PasswordResetToken(Audited, SystemRecord, Model):
@@ -16,7 +16,8 @@ class PasswordResetToken(Audited, SystemRecord, Model):
 
     __tablename__ = "password_reset_token"
     __audit_secret__ = frozenset({"token_hash"})
-    __table_args__ = (UniqueConstraint("token_hash", name="uq_password_reset_token_hash"),)
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_password_reset_token_hash"),
+                      large("a row per credential recovery of any account"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from models.centres import Centre
-from models.mixins import WALL_CLOCK, Audited, CentreOwned, ReferenceData, Timestamped
+from models.mixins import WALL_CLOCK, Audited, CentreOwned, ReferenceData, Timestamped, bounded, sort_index
 from models.reference import Cluster, Prefecture, Region
 
 from models.centres import TrainingPeriod  # issue #3 owns the training period
@@ -38,6 +38,7 @@ class Call(Audited, ReferenceData, Timestamped, Model):
         CheckConstraint("closes_at > opens_at", name="ck_call_dates"),
         CheckConstraint("required_clusters >= 1", name="ck_call_required_clusters"),
         CheckConstraint("max_programmes_per_centre >= 1", name="ck_call_max_programmes"),
+        bounded("a few calls per training period"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -111,6 +112,7 @@ class AnnexACell(ProgrammeArea, Audited, ReferenceData, Model):
         ProgrammeArea.check("ck_annex_a_cell_area"),
         UniqueConstraint("call_id", "cluster_id", "prefecture_id", name="uq_annex_a_cell_prefecture"),
         UniqueConstraint("call_id", "cluster_id", "region_id", name="uq_annex_a_cell_region"),
+        bounded("a cluster per area of a call: hundreds per call, grows with calls only"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -137,6 +139,8 @@ class Application(Audited, CentreOwned, Timestamped, Model):
             " AND random_number IS NOT NULL AND prefecture_id IS NOT NULL)",
             name="ck_call_application_final",
         ),
+        sort_index("call_application", "submitted_at"),
+        sort_index("call_application", "random_number"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), nullable=False, index=True)
@@ -223,6 +227,7 @@ class LotteryBundlePart(ReferenceData, Model):
     (app.calls); read by everyone who may read the call."""
 
     __tablename__ = "lottery_bundle_part"
+    __table_args__ = bounded("about 1 MiB parts of one bundle per call: tens per call, grows with calls only")
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

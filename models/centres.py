@@ -14,7 +14,8 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignK
                         UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from models.mixins import FOLDED_TEXT, WALL_CLOCK, Audited, CentreOwned, ReferenceData, Timestamped, trigram_index, utcnow
+from models.mixins import (FOLDED_TEXT, WALL_CLOCK, Audited, CentreOwned, ReferenceData, Timestamped, bounded,
+                           sort_index, trigram_index, unindexed_filter, utcnow)
 from models.reference import Prefecture
 
 
@@ -32,7 +33,7 @@ class Centre(Audited, CentreOwned, Timestamped, Model):
     prefecture_id: Mapped[int] = mapped_column(ForeignKey("prefecture.id"), nullable=False, index=True)
     prefecture: Mapped[Prefecture] = relationship(lazy="joined")
     address: Mapped[str | None] = mapped_column(String(250))
-    email: Mapped[str | None] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)  # the help desk finds a centre by it
     phone: Mapped[str | None] = mapped_column(String(32))
     # Υπεύθυνος ΚΣΕ: the users of the centre (set on the user, Security → Users).
     managers = relationship("AppUser", viewonly=True, lazy="selectin", order_by="AppUser.username")
@@ -65,6 +66,7 @@ class TrainingPeriod(Audited, ReferenceData, Timestamped, Model):
     __table_args__ = (
         UniqueConstraint("code", name="uq_training_period_code"),
         CheckConstraint("ends_on >= starts_on", name="ck_training_period_dates"),
+        bounded("a few training periods a year"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -136,6 +138,8 @@ class Room(Audited, CentreOwned, Timestamped, Model):
         UniqueConstraint("centre_id", "code", name="uq_room_centre_code"),
         CheckConstraint("capacity >= 0", name="ck_room_capacity"),
         CheckConstraint("NOT certified OR evaluation_result = 'positive'", name="ck_room_certified_positive"),
+        sort_index("room", "code"),
+        sort_index("room", "name"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
@@ -145,7 +149,8 @@ class Room(Audited, CentreOwned, Timestamped, Model):
     kind: Mapped[RoomKind] = mapped_column(Enum(RoomKind, name="room_kind", native_enum=False),
                                            default=RoomKind.lab, nullable=False)
     capacity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    certified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    certified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                            info=unindexed_filter("certified or not: two values"))
     evaluation_result: Mapped[EvaluationResult] = mapped_column(
         Enum(EvaluationResult, name="evaluation_result", native_enum=False),
         default=EvaluationResult.pending, nullable=False)
@@ -168,12 +173,14 @@ class Workstation(Audited, CentreOwned, Timestamped, Model):
 
     __value_ranges__ = {"ram_gb": (1, 4096), "disk_gb": (1, 1_000_000)}  # F16: sizes in GB, never negative
     __tablename__ = "workstation"
-    __table_args__ = (UniqueConstraint("room_id", "inventory_code", name="uq_workstation_room_code"),)
+    __table_args__ = (UniqueConstraint("room_id", "inventory_code", name="uq_workstation_room_code"),
+                      sort_index("workstation", "inventory_code"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), nullable=False, index=True)
     room: Mapped[Room] = relationship(lazy="joined")
     inventory_code: Mapped[str] = mapped_column(String(40), nullable=False)
-    certified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    certified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                            info=unindexed_filter("certified or not: two values"))
     cpu: Mapped[str | None] = mapped_column(String(120))
     ram_gb: Mapped[int | None] = mapped_column(Integer)
     disk_gb: Mapped[int | None] = mapped_column(Integer)
@@ -228,13 +235,15 @@ class TeacherCouncilMinutes(Audited, CentreOwned, Model):
     __table_args__ = (
         UniqueConstraint("centre_id", "training_period_id", "version", name="uq_minutes_centre_period_version"),
         UniqueConstraint("stored_name", name="uq_minutes_stored_name"),
+        sort_index("teacher_council_minutes", "uploaded_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
     centre: Mapped[Centre] = relationship(lazy="joined")
     training_period_id: Mapped[int] = mapped_column(ForeignKey("training_period.id"), nullable=False, index=True)
     training_period: Mapped[TrainingPeriod] = relationship(lazy="joined")
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                         info=unindexed_filter("a version or two per centre and period"))
     original_name: Mapped[str] = mapped_column(String(255), nullable=False)
     stored_name: Mapped[str] = mapped_column(String(64), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -265,6 +274,10 @@ class StaffMember(Audited, CentreOwned, Timestamped, Model):
     __table_args__ = (
         UniqueConstraint("centre_id", "afm", name="uq_staff_member_centre_afm"),
         UniqueConstraint("centre_id", "teacher_registry_no", name="uq_staff_member_centre_am"),
+        sort_index("staff_member", "last_name"),
+        sort_index("staff_member", "first_name"),
+        sort_index("staff_member", "afm"),
+        Index("ix_staff_member_teacher_registry_no", "teacher_registry_no"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
@@ -310,13 +323,15 @@ class StaffSubmission(Audited, CentreOwned, Model):
         # whatever two workers computed as their attempt numbers.
         Index("uq_staff_submission_final", "centre_id", "training_period_id", unique=True,
               sqlite_where=text("reopened_at IS NULL"), postgresql_where=text("reopened_at IS NULL")),
+        sort_index("staff_submission", "submitted_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), nullable=False, index=True)
     centre: Mapped[Centre] = relationship(lazy="joined")
     training_period_id: Mapped[int] = mapped_column(ForeignKey("training_period.id"), nullable=False, index=True)
     training_period: Mapped[TrainingPeriod] = relationship(lazy="joined")
-    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                         info=unindexed_filter("an attempt or two per centre and period"))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     submitted_by = relationship("AppUser", foreign_keys=[submitted_by_id], lazy="joined")

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.evaluators import Evaluator
-from models.mixins import Audited, EvaluatorOwned, ReferenceData, SystemRecord, Timestamped, utcnow
+from models.mixins import (Audited, EvaluatorOwned, ReferenceData, SystemRecord, Timestamped, bounded, large,
+                           sort_index, unindexed_filter, utcnow)
 from models.reference import Region, TargetGroup, ThematicField
 
 
@@ -36,6 +37,7 @@ class CommitteeSession(Audited, SystemRecord, Timestamped, Model):
     filed at least 10 days before it."""
 
     __tablename__ = "committee_session"
+    __table_args__ = bounded("the national committee's meetings: at most one a day (held_on is unique)")
     __row_roles__ = frozenset({COMMITTEE})
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     held_on: Mapped[dt.date] = mapped_column(Date, unique=True, nullable=False)
@@ -210,12 +212,15 @@ class ModificationRequest(Audited, EvaluatorOwned, Timestamped, Model):
     `document_ids` the evaluator's supporting documents that back it."""
 
     __tablename__ = "modification_request"
+    __table_args__ = (sort_index("modification_request", "filed_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
     evaluator: Mapped[Evaluator] = relationship(lazy="joined")
-    kind: Mapped[ModificationKind] = mapped_column(_enum(ModificationKind, "modification_kind"), nullable=False)
+    kind: Mapped[ModificationKind] = mapped_column(_enum(ModificationKind, "modification_kind"), nullable=False,
+                                                   info=unindexed_filter("a handful of kinds of request"))
     status: Mapped[ModificationStatus] = mapped_column(
-        _enum(ModificationStatus, "modification_status"), nullable=False, default=ModificationStatus.filed
+        _enum(ModificationStatus, "modification_status"), nullable=False, default=ModificationStatus.filed,
+        info=unindexed_filter("a handful of statuses"),
     )
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
@@ -229,6 +234,7 @@ class Body(Audited, SystemRecord, Timestamped, Model):
     """A body that asks the Ministry for evaluators (E-9)."""
 
     __tablename__ = "selection_body"
+    __table_args__ = bounded("the public bodies that ask for evaluators: tens, entered by the Admin")
     __row_roles__ = frozenset({COMMITTEE})
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
@@ -241,6 +247,7 @@ class OperationalProgramme(Audited, ReferenceData, Model):
     """An operational programme whose actions are evaluated (E-9)."""
 
     __tablename__ = "operational_programme"
+    __table_args__ = bounded("the operational programmes of the programming periods: tens")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name_el: Mapped[str] = mapped_column(String(300), nullable=False)
@@ -268,7 +275,8 @@ class EvaluatorRelation(Audited, EvaluatorOwned, Timestamped, Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
     evaluator: Mapped[Evaluator] = relationship(lazy="joined")
-    kind: Mapped[RelationKind] = mapped_column(_enum(RelationKind, "relation_kind"), nullable=False)
+    kind: Mapped[RelationKind] = mapped_column(_enum(RelationKind, "relation_kind"), nullable=False,
+                                               info=unindexed_filter("a handful of kinds of relation"))
     operational_programme_id: Mapped[int | None] = mapped_column(ForeignKey("operational_programme.id"))
     operational_programme: Mapped[OperationalProgramme | None] = relationship(lazy="joined")
     body_id: Mapped[int | None] = mapped_column(ForeignKey("selection_body.id"))
@@ -290,12 +298,15 @@ class SelectionRequest(Audited, SystemRecord, Timestamped, Model):
     __table_args__ = (
         CheckConstraint("wanted >= 1", name="ck_selection_request_wanted"),
         CheckConstraint("min_score IS NULL OR (min_score BETWEEN 0 AND 100)", name="ck_selection_request_min_score"),
+        sort_index("selection_request", "deadline"),
+        large("the bodies' requests for evaluators: grows every year"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("selection_body.id"), nullable=False, index=True)
     body: Mapped[Body] = relationship(lazy="joined")
     subject: Mapped[str] = mapped_column(String(500), nullable=False)
-    operational_programme_id: Mapped[int] = mapped_column(ForeignKey("operational_programme.id"), nullable=False)
+    operational_programme_id: Mapped[int] = mapped_column(ForeignKey("operational_programme.id"), nullable=False,
+                                                          index=True)
     operational_programme: Mapped[OperationalProgramme] = relationship(lazy="joined")
     criteria: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     min_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
@@ -315,6 +326,7 @@ class SelectionRun(Audited, SystemRecord, Timestamped, Model):
 
     __tablename__ = "selection_run"
     __row_roles__ = frozenset({COMMITTEE})
+    __table_args__ = large("the draws of every selection request")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("selection_request.id"), nullable=False, index=True)
     request: Mapped[SelectionRequest] = relationship(lazy="joined")
@@ -332,7 +344,8 @@ class SelectionResult(Audited, SystemRecord, Model):
     __tablename__ = "selection_result"
     __row_roles__ = frozenset({COMMITTEE})
     __table_args__ = (UniqueConstraint("run_id", "rank", name="uq_selection_result_rank"),
-                      UniqueConstraint("run_id", "evaluator_id", name="uq_selection_result_evaluator"))
+                      UniqueConstraint("run_id", "evaluator_id", name="uq_selection_result_evaluator"),
+                      large("the evaluators drawn by every run"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("selection_run.id"), nullable=False, index=True)
     run: Mapped[SelectionRun] = relationship(back_populates="results")
@@ -351,6 +364,7 @@ class SelectionExclusion(Audited, SystemRecord, Model):
 
     __tablename__ = "selection_exclusion"
     __row_roles__ = frozenset({COMMITTEE})
+    __table_args__ = large("the evaluators kept out of every run")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("selection_run.id"), nullable=False, index=True)
     run: Mapped[SelectionRun] = relationship(back_populates="exclusions")

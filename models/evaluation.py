@@ -20,7 +20,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.committee import CommitteeSession
 from models.evaluators import Evaluator, PerformanceLevel
-from models.mixins import Audited, EvaluatorOwned, GraderAssigned, ReferenceData, SystemRecord, Timestamped
+from models.mixins import (Audited, EvaluatorOwned, GraderAssigned, ReferenceData, SystemRecord, Timestamped, bounded,
+                           sort_index)
 
 ATTITUDE = ("interest", "organisation", "time_management", "cooperativeness")  # E-10 axis i
 CRITERIA = ("commentary", "clarity", "consistency", "usefulness")  # E-10 axis ii
@@ -51,6 +52,7 @@ class EvaluationCycle(Audited, ReferenceData, Timestamped, Model):
         CheckConstraint("w_commentary + w_clarity + w_consistency + w_usefulness > 0", name="ck_cycle_weights"),
         CheckConstraint("sample_share BETWEEN 1 AND 100 AND sample_min >= 1 AND sample_all_up_to >= 0",
                         name="ck_cycle_sample"),
+        bounded("a cycle per body's operational programme and period: tens a year"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -130,7 +132,8 @@ class Report(Audited, EvaluatorOwned, Timestamped, Model):
     axis-ii sample, and is all a grader ever learns of it."""
 
     __tablename__ = "evaluation_report"
-    __table_args__ = (UniqueConstraint("cycle_id", "reference", name="uq_report_reference"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "reference", name="uq_report_reference"),
+                      sort_index("evaluation_report", "reference"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("evaluation_cycle.id"), nullable=False, index=True)
     cycle: Mapped[EvaluationCycle] = relationship(lazy="joined")
@@ -150,7 +153,7 @@ class ReportMark(Audited, GraderAssigned, Timestamped, Model):
 
     __tablename__ = "report_mark"
     __table_args__ = (UniqueConstraint("report_id", "capacity", name="uq_report_mark_capacity"),
-                      *_mark_checks("report_mark", CRITERIA))
+                      *_mark_checks("report_mark", CRITERIA), sort_index("report_mark", "code"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("evaluation_report.id"), nullable=False, index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("evaluation_cycle.id"), nullable=False, index=True)
@@ -180,6 +183,7 @@ class PointBand(Audited, ReferenceData, Timestamped, Model):
     earns `points`. Annex IV missing: defaults ≥70 → +1, 50 → 0, 30 → −1, 0 → −2."""
 
     __tablename__ = "point_band"
+    __table_args__ = bounded("the E-12 score bands: a handful")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lowest_score: Mapped[Decimal] = mapped_column(Numeric(5, 2), unique=True, nullable=False)
     points: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -192,6 +196,7 @@ class LevelThreshold(Audited, ReferenceData, Timestamped, Model):
     """E-12 level by total ΜΑ: at least `lowest_points` → `level`; below every threshold, Γ."""
 
     __tablename__ = "level_threshold"
+    __table_args__ = bounded("one threshold per performance level (A, B, C)")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     level: Mapped[PerformanceLevel] = mapped_column(
         Enum(PerformanceLevel, name="performance_level", native_enum=False), unique=True, nullable=False
@@ -207,7 +212,8 @@ class LevelDecision(Audited, EvaluatorOwned, Timestamped, Model):
     (E-12). `entered_c_on` keeps the date of entry into Γ while the evaluator stays there."""
 
     __tablename__ = "level_decision"
-    __table_args__ = (UniqueConstraint("cycle_id", "evaluator_id", name="uq_level_decision"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "evaluator_id", name="uq_level_decision"),
+                      sort_index("level_decision", "total_points"), sort_index("level_decision", "confirmed_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("evaluation_cycle.id"), nullable=False, index=True)
     cycle: Mapped[EvaluationCycle] = relationship(lazy="joined")
@@ -240,6 +246,7 @@ class RescoringLock(SystemRecord, Model):
     the database write lock on SQLite): two rescorings cannot interleave (E-13)."""
 
     __tablename__ = "rescoring_lock"
+    __table_args__ = bounded("one row: the rescoring lock")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(Integer)
 
@@ -248,6 +255,7 @@ class RescoringRun(Audited, SystemRecord, Model):
     """One rescoring of the whole registry (E-13), by whom and when."""
 
     __tablename__ = "rescoring_run"
+    __table_args__ = bounded("one per change of the points tables or weights: a few a year")
     __row_roles__ = frozenset({"Committee"})
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)

@@ -16,8 +16,8 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Enum, ForeignK
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from models.mixins import (FOLDED_TEXT, Audited, EvaluatorOwned, ReferenceData, SystemRecord, Timestamped,
-                           trigram_index)
+from models.mixins import (FOLDED_TEXT, Audited, EvaluatorOwned, ReferenceData, SystemRecord, Timestamped, bounded,
+                           large, sort_index, trigram_index, unindexed_filter)
 from models.reference import Prefecture, Region, TargetGroup, ThematicField
 
 
@@ -188,7 +188,7 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     level: Mapped[PerformanceLevel] = mapped_column(
         _enum(PerformanceLevel, "performance_level"),
         default=PerformanceLevel.A,  # E-12: everyone not yet evaluated is at level Α
-        nullable=False,
+        nullable=False, info=unindexed_filter("A, B or C"),
     )
     qualification_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ1 (E-7)
     experience_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ2 (E-7)
@@ -238,7 +238,8 @@ class _Verifiable(_FileRow):
 
     verification: Mapped[Verification] = mapped_column(
         _enum(Verification, "verification"), default=Verification.pending,
-        server_default=Verification.pending.value, nullable=False)
+        server_default=Verification.pending.value, nullable=False,
+        info=unindexed_filter("pending, confirmed or not confirmed: three values"))
     verification_note: Mapped[str | None] = mapped_column(Text)
 
     def counts(self) -> bool:
@@ -250,10 +251,12 @@ class SupportingDocument(Audited, EvaluatorOwned, Model):
     generated name; rows point at the document that proves them."""
 
     __tablename__ = "supporting_document"
+    __table_args__ = (sort_index("supporting_document", "uploaded_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id"), nullable=False, index=True)
     evaluator: Mapped[Evaluator] = relationship(foreign_keys=[evaluator_id])
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"), nullable=False)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"), nullable=False,
+                                               info=unindexed_filter("a handful of kinds of document"))
     description: Mapped[str] = mapped_column(String(200), nullable=False)
     issuer: Mapped[str | None] = mapped_column(String(160))  # Φορέας (list of documents)
     filename: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -271,7 +274,7 @@ class EvaluatorCentreRelation(_FileRow, Model):
     """Sections 5 (current) and 6 (past): a relation with a training centre."""
 
     __tablename__ = "evaluator_centre_relation"
-    current: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    current: Mapped[bool] = mapped_column(Boolean, nullable=False, info=unindexed_filter("current or past: two values"))
     centre_name: Mapped[str] = mapped_column(String(160), nullable=False)
     kind: Mapped[CentreRelationKind] = mapped_column(_enum(CentreRelationKind, "centre_relation_kind"), nullable=False)
     kind_other: Mapped[str | None] = mapped_column(String(120))
@@ -383,7 +386,8 @@ class EvaluatorFieldPreference(_Preference, Model):
 
     __tablename__ = "evaluator_field_preference"
     __table_args__ = (UniqueConstraint("evaluator_id", "thematic_field_id", name="uq_field_pref"),
-                      UniqueConstraint("evaluator_id", "priority", name="uq_field_pref_priority"))
+                      UniqueConstraint("evaluator_id", "priority", name="uq_field_pref_priority"),
+                      sort_index("evaluator_field_preference", "priority"))
     thematic_field_id: Mapped[int] = mapped_column(ForeignKey("thematic_field.id"), nullable=False)
     thematic_field: Mapped[ThematicField] = relationship()
 
@@ -393,7 +397,8 @@ class EvaluatorGroupPreference(_Preference, Model):
 
     __tablename__ = "evaluator_group_preference"
     __table_args__ = (UniqueConstraint("evaluator_id", "target_group_id", name="uq_group_pref"),
-                      UniqueConstraint("evaluator_id", "priority", name="uq_group_pref_priority"))
+                      UniqueConstraint("evaluator_id", "priority", name="uq_group_pref_priority"),
+                      sort_index("evaluator_group_preference", "priority"))
     target_group_id: Mapped[int] = mapped_column(ForeignKey("target_group.id"), nullable=False)
     target_group: Mapped[TargetGroup] = relationship()
 
@@ -403,7 +408,8 @@ class EvaluatorRegionPreference(_Preference, Model):
 
     __tablename__ = "evaluator_region_preference"
     __table_args__ = (UniqueConstraint("evaluator_id", "region_id", name="uq_region_pref"),
-                      UniqueConstraint("evaluator_id", "priority", name="uq_region_pref_priority"))
+                      UniqueConstraint("evaluator_id", "priority", name="uq_region_pref_priority"),
+                      sort_index("evaluator_region_preference", "priority"))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
     region: Mapped[Region] = relationship()
 
@@ -413,9 +419,11 @@ class EvaluatorStatusChange(_FileRow, Model):
     Never deleted; a correction is a new entry."""
 
     __tablename__ = "evaluator_status_change"
+    __table_args__ = (sort_index("evaluator_status_change", "changed_at"),)
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     from_status: Mapped[EvaluatorStatus | None] = mapped_column(_enum(EvaluatorStatus, "evaluator_status"))
-    to_status: Mapped[EvaluatorStatus] = mapped_column(_enum(EvaluatorStatus, "evaluator_status"), nullable=False)
+    to_status: Mapped[EvaluatorStatus] = mapped_column(_enum(EvaluatorStatus, "evaluator_status"), nullable=False,
+                                                       info=unindexed_filter("six statuses"))
     reason: Mapped[str | None] = mapped_column(Text)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
@@ -425,6 +433,7 @@ class ScoringTable(Audited, ReferenceData, Timestamped, Model):
     the Admin; a change recomputes every ΒΕ in the same transaction."""
 
     __tablename__ = "scoring_table"
+    __table_args__ = bounded("one row: the E-7 points table")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_degree: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=Decimal("20"))
     further_degree: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=Decimal("5"))
@@ -451,6 +460,7 @@ class ProtocolCounter(SystemRecord, Model):
     taken under a row lock by one UPDATE … RETURNING."""
 
     __tablename__ = "evaluator_protocol_counter"
+    __table_args__ = bounded("one row per year")
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
@@ -460,6 +470,7 @@ class RegistrationRequest(Audited, SystemRecord, Model):
     hash and the password hash are kept; confirmed once."""
 
     __tablename__ = "evaluator_registration"
+    __table_args__ = large("a row per candidate's self-registration")
     __audit_secret__ = frozenset({"token_hash", "password_hash"})
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)

@@ -10,7 +10,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.mixins import SystemRecord, utcnow
+from models.mixins import SystemRecord, large, utcnow
 
 
 class JobState(enum.Enum):
@@ -26,11 +26,12 @@ class Job(SystemRecord, Model):
 
     __row_owner__ = "actor_id"  # whoever started a job follows it (app.access)
     __tablename__ = "job"
+    __table_args__ = large("a row per background job (reports, mails, lottery, rescoring) of every user")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     params: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     actor_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: survives user deletion
-    actor_name: Mapped[str] = mapped_column(String(128), nullable=False, default="system")
+    actor_name: Mapped[str] = mapped_column(String(128), nullable=False, default="system", index=True)
     state: Mapped[JobState] = mapped_column(
         Enum(JobState, name="job_state", native_enum=False, length=16), nullable=False, default=JobState.queued,
         index=True)

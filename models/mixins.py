@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, String, func
+from sqlalchemy import DateTime, Index, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -90,3 +90,55 @@ class GraderAssigned:
     @classmethod
     def grader_clause(cls, user_id: int) -> ColumnElement[bool]:
         return cls.grader_id == user_id  # type: ignore[attr-defined]
+
+
+# --- Table sizes (issue #13): which lists must be served by indexes --------------------
+# Every table is large (it grows with the country: centres, evaluators, users, their
+# rows, the audit, jobs) unless it declares itself bounded: reference and configuration
+# tables with a small row count fixed by law or by the programme. A large table's lists
+# sort and filter only on columns with an index (tests/test_scale_indexes.py).
+LARGE = "large"
+BOUNDED = "bounded"
+
+
+def bounded(reason: str) -> dict:
+    """`__table_args__` entry (or `Table(info=…)`) of a table with a small, fixed row
+    count, with the reason it stays small."""
+    return {"info": {"rows": BOUNDED, "rows_reason": reason}}
+
+
+def large(reason: str) -> dict:
+    """`__table_args__` entry of a table that grows with the country although no centre
+    or evaluator owns its rows (the audit, jobs, tokens)."""
+    return {"info": {"rows": LARGE, "rows_reason": reason}}
+
+
+def unindexed_filter(reason: str) -> dict:
+    """Column `info` of a filter column of a large table that needs no index of its own:
+    a handful of values (an enum, a flag), so an index would not serve a sorted,
+    paginated list; the list's order (an indexed column) does the work."""
+    return {"unindexed_filter": reason}
+
+
+def sort_index(table: str, column: str) -> Index:
+    """The index of a list sorted on `column`: FAB orders ties by the key, so the key
+    follows (on PostgreSQL the page then comes from the index alone, without sorting
+    every row of a frequent value)."""
+    return Index(f"ix_{table}_{column}", column, "id")
+
+
+def table_rows(table: Table, model: type | None = None) -> str | None:
+    """LARGE, BOUNDED, or None for a table that says neither. A table's own declaration
+    wins; rows owned by a centre, an evaluator or a grader's assignment are large by
+    that ownership (models.mixins kinds)."""
+    declared = table.info.get("rows")
+    if declared in (LARGE, BOUNDED):
+        return declared
+    if model is not None and issubclass(model, (CentreOwned, EvaluatorOwned, GraderAssigned)):
+        return LARGE
+    return None
+
+
+def is_large(table: Table, model: type | None = None) -> bool:
+    """Fail closed: only a declared bounded table is small."""
+    return table_rows(table, model) != BOUNDED

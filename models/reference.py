@@ -7,13 +7,14 @@ from flask_appbuilder import Model
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.mixins import Audited, ReferenceData
+from models.mixins import Audited, ReferenceData, bounded
 
 
 class Region(Audited, ReferenceData, Model):
     """Περιφέρεια: codes 1–13 in the order of seed 003 section 17."""
 
     __tablename__ = "region"
+    __table_args__ = bounded("13 regions, fixed by law (seed 003 section 17)")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True, nullable=False)
     iso: Mapped[str | None] = mapped_column(String(4))
@@ -28,6 +29,7 @@ class Prefecture(Audited, ReferenceData, Model):
     """Νομός; belongs to one region."""
 
     __tablename__ = "prefecture"
+    __table_args__ = bounded("the prefectures of Greece (about 50), fixed by law")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True, nullable=False)
     name_el: Mapped[str] = mapped_column(String(120), nullable=False)
@@ -42,6 +44,7 @@ class ThematicField(Audited, ReferenceData, Model):
     """One of the 9 thematic fields (seed 003 section 15)."""
 
     __tablename__ = "thematic_field"
+    __table_args__ = bounded("9 thematic fields (seed 003 section 15)")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True, nullable=False)
     name_el: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -54,6 +57,7 @@ class TargetGroup(Audited, ReferenceData, Model):
     """One of the 12 target groups (seed 003 section 16)."""
 
     __tablename__ = "target_group"
+    __table_args__ = bounded("12 target groups (seed 003 section 16)")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True, nullable=False)
     name_el: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -67,6 +71,7 @@ class Cluster(Audited, ReferenceData, Model):
     is an editable, semicolon-separated list kept by the Admin."""
 
     __tablename__ = "cluster"
+    __table_args__ = bounded("13 programme clusters B2.1-B2.13")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True, nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -45,6 +45,8 @@ class CentreApi(ScopedModelRestApi):
     show_columns = ["id", "code", "name", "legal_representative", "prefecture.code", "prefecture.name_el",
                     "address", "email", "phone"]
     order_columns = ["code", "name"]
+    # Explicit: FAB's default offers every column, addresses included (issue #13: indexed only).
+    search_columns = ["code", "name", "prefecture"]
     role_permissions = {CENTRE_MANAGER: API_READ}
 
 
@@ -54,6 +56,7 @@ class EvaluatorApi(ScopedModelRestApi):
     list_columns = ["id", "registry_no", "last_name", "first_name", "status", "level", "entry_score", "ranking_score"]
     show_columns = list_columns + ["father_name", "email", "region.name_el"]
     order_columns = ["registry_no", "last_name", "entry_score", "ranking_score"]
+    search_columns = ["registry_no", "protocol_no", "last_name", "first_name", "afm", "region", "status", "level"]
     role_permissions = {COMMITTEE: API_READ, EVALUATOR: API_READ}
 
 

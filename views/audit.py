@@ -13,6 +13,7 @@ class AuditEntryView(ReadOnlyModelView):
     show_columns = list_columns + ["user_id", "changes", "remark"]
     export_columns = show_columns
     search_columns = ["at", "username", "action", "table_name", "record_id", "request_id"]
+    order_columns = ["at", "username", "table_name", "record_id", "request_id"]  # indexed (issue #13)
     base_order = ("at", "desc")
     label_columns = {
         "at": _l("Time"),

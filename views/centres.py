@@ -270,8 +270,9 @@ class WorkstationView(AdminColumnsMixin, CentreAreaView):
         "centre_code": _code_field(_l("Centre code"), "KSE00001"),
         "room_code": _code_field(_l("Room code"), "Ε1"),
     }
-    search_columns = ["inventory_code", "room_id", "certified", "cpu", "operating_system"]
-    order_columns = ["inventory_code", "certified", "ram_gb", "disk_gb"]
+    # Indexed columns only (issue #13); the specs are free text and sizes, for the row's page.
+    search_columns = ["inventory_code", "room_id", "certified"]
+    order_columns = ["inventory_code"]
     base_order = ("inventory_code", "asc")
     formatters_columns = {"certified": yes_no}
     label_columns = {**LABELS, "room.centre.code": _l("Centre code")}
@@ -318,7 +319,7 @@ class RoomView(CentreAreaView):
     export_columns = ["centre.code", "code", "name", "kind", "capacity", "certified", "evaluation_result",
                       "evaluated_on", "certified_workstations", "uncertified_workstations"]
     search_columns = ["code", "name", "certified"]
-    order_columns = ["code", "name", "capacity"]
+    order_columns = ["code", "name"]  # indexed (issue #13)
     base_order = ("code", "asc")
     formatters_columns = {"certified": yes_no, "kind": enum_label(RoomKind),
                           "evaluation_result": enum_label(EvaluationResult),
@@ -392,7 +393,7 @@ class StaffView(AdminColumnsMixin, CentreAreaView):
                       "specialty", "email", "phone", "confirmed_in", "confirmed_at"]
     admin_only_columns = ("centre_code",)
     add_form_extra_fields = edit_form_extra_fields = {"centre_code": _code_field(_l("Centre code"), "KSE00001")}
-    search_columns = ["last_name", "first_name", "afm", "teacher_registry_no", "specialty"]
+    search_columns = ["last_name", "first_name", "afm", "teacher_registry_no"]  # indexed (issue #13)
     order_columns = ["last_name", "first_name", "afm"]
     base_order = ("last_name", "asc")
     formatters_columns = {"role": enum_label(StaffRole), "confirmed_in": lambda v: v or "–"}
@@ -470,8 +471,8 @@ class MinutesView(CentreAreaView):
                     "uploaded_at", "uploaded_by", "is_current", "superseded_at"]
     export_columns = ["centre.code", "training_period.code", "version", "original_name", "size_bytes", "page_count",
                       "sha256", "uploaded_at", "uploaded_by", "superseded_at"]
-    search_columns = ["training_period", "original_name", "version"]
-    order_columns = ["version", "uploaded_at"]
+    search_columns = ["training_period", "version"]  # not the file name: free text (issue #13)
+    order_columns = ["uploaded_at"]
     base_order = ("uploaded_at", "desc")
     formatters_columns = {"is_current": yes_no, "file_link": minutes_file_link}
     role_permissions = {CENTRE_MANAGER: READ | {"can_upload"}}
@@ -531,7 +532,7 @@ class StaffSubmissionView(CentreAreaView):
     export_columns = ["centre.code", "training_period.code", "attempt", "submitted_at", "submitted_by",
                       "staff_count", "reopened_at", "reopened_by", "reopen_reason"]
     search_columns = ["training_period", "attempt"]
-    order_columns = ["submitted_at", "attempt"]
+    order_columns = ["submitted_at"]  # indexed (issue #13)
     base_order = ("submitted_at", "desc")
     formatters_columns = {"is_final": yes_no}
     role_permissions = {CENTRE_MANAGER: READ}

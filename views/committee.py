@@ -378,7 +378,10 @@ class EvaluatorRelationView(BackofficeModelView):
     title = _l("Declared relations")
     list_columns = ["evaluator", "kind", "operational_programme", "body"]
     show_columns = add_columns = edit_columns = ["evaluator", "kind", "operational_programme", "body", "description"]
-    search_columns = ["evaluator", "kind"]
+    # Not "evaluator": its search box would load every evaluator (issue #13). By key only:
+    # FAB offers every list column when order_columns is empty.
+    search_columns = ["kind"]
+    order_columns = ["id"]
     label_columns = {"evaluator": _l("Evaluator"), "kind": _l("Relation"),
                      "operational_programme": _l("Operational programme"), "body": _l("Body"),
                      "description": _l("Description")}
@@ -396,8 +399,8 @@ class SelectionRequestView(BackofficeModelView):
     list_columns = ["body", "subject", "operational_programme", "wanted", "deadline"]
     show_columns = ["body", "subject", "operational_programme", "score_kind", "min_score", "wanted", "filed_on",
                     "deadline"]
-    search_columns = ["body", "subject", "operational_programme"]
-    order_columns = ["deadline", "subject"]
+    search_columns = ["body", "operational_programme"]  # the subject is free text: no index serves it
+    order_columns = ["deadline"]
     base_order = ("deadline", "desc")
     label_columns = {"body": _l("Body"), "subject": _l("Subject"), "operational_programme": _l("Operational programme"),
                      "score_kind": _l("Score"), "min_score": _l("Minimum score"), "wanted": _l("Evaluators wanted"),

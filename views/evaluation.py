@@ -125,8 +125,10 @@ class ParticipationView(CycleContentView):
     list_columns = ["cycle", "evaluator", *ATTITUDE, "attitude_score", "reports_score", "score", "points"]
     show_columns = list_columns
     add_columns = ["cycle", "evaluator"]
-    search_columns = ["cycle", "evaluator"]
-    order_columns = ["score", "points"]
+    # Not "evaluator": its search box would load every evaluator (issue #13). ΜΑ follows ΒΑ:
+    # the sort by ΒΑ gives the order by ΜΑ.
+    search_columns = ["cycle"]
+    order_columns = ["score"]
 
 
 class ReportView(CycleContentView):
@@ -137,7 +139,7 @@ class ReportView(CycleContentView):
     list_columns = ["cycle", "evaluator", "reference", "sampled", "code"]
     show_columns = list_columns
     add_columns = ["cycle", "evaluator", "reference"]
-    search_columns = ["cycle", "evaluator", "reference", "code"]
+    search_columns = ["cycle", "reference", "code"]  # not "evaluator": it would load every evaluator
     order_columns = ["reference", "code"]
 
 
@@ -250,8 +252,9 @@ class AttitudeMarkingView(BackofficeModelView):
     list_columns = ["cycle", "evaluator", *ATTITUDE]
     show_columns = list_columns
     edit_columns = list(ATTITUDE)
-    search_columns: list[str] = []
-    order_columns: list[str] = []
+    # The chair's cycle, in entry order (empty lists would offer every column, issue #13).
+    search_columns = ["cycle"]
+    order_columns = ["id"]
     label_columns = LABELS
     validators_columns = dict.fromkeys(ATTITUDE, MARK_RANGE)
     role_permissions = {GRADER: {"can_list", "can_show", "can_edit"}}
@@ -329,7 +332,7 @@ class LevelDecisionView(BackofficeModelView):
                     "session_label", "confirmed_at", "entered_c_on"]
     show_columns = list_columns + ["confirmed_by"]
     edit_columns = ["committee_session"]  # choices scoped like the rows (views.base)
-    search_columns = ["cycle", "evaluator", "committee_session"]
+    search_columns = ["cycle", "committee_session"]  # not "evaluator": it would load every evaluator
     order_columns = ["total_points", "confirmed_at"]
     label_columns = LABELS
     role_permissions = {COMMITTEE: {"can_list", "can_show", "can_edit", "can_export", "confirm_levels"}}

@@ -165,7 +165,9 @@ class FileRowView(BackofficeModelView):
     role_permissions = {COMMITTEE: READ, EVALUATOR: OWN_ROWS}
     label_columns = ROW_LABELS
     base_order = ("id", "asc")
-    order_columns: list[str] = []
+    # In entry order (by key): an evaluator's few rows need no sort, and a national list
+    # sorted by city or title would scan (issue #13). An empty list offers every column.
+    order_columns: list[str] = ["id"]
     row_fields: list[str] = []
     verification_fields = ["verification", "verification_note"]
 
@@ -173,7 +175,9 @@ class FileRowView(BackofficeModelView):
         self.add_columns = self.edit_columns = list(self.row_fields)
         self.show_columns = ["evaluator", *self.row_fields, *self.verification_fields]
         self.list_columns = self.list_columns or ["evaluator", *self.row_fields[:5]]
-        self.search_columns = self.search_columns or [self.row_fields[0]]
+        # The committee's question over all files: which rows are still to verify.
+        self.search_columns = self.search_columns or (
+            ["verification"] if "verification" in self.verification_fields else [self.row_fields[0]])
         model = self.datamodel.obj
         self.formatters_columns = _formatters(model, *self.row_fields, *self.verification_fields)
         self.add_form_extra_fields = self.edit_form_extra_fields = _enum_fields(model, self.row_fields, ROW_LABELS)
@@ -265,8 +269,8 @@ class SupportingDocumentView(BackofficeModelView):
     list_columns = ["evaluator", "kind", "description", "issuer", "filename", "size", "uploaded_at"]
     show_columns = ["evaluator", "kind", "description", "issuer", "filename", "content_type", "size", "sha256",
                     "uploaded_at"]
-    search_columns = ["description", "filename"]
-    order_columns = ["uploaded_at", "description"]
+    search_columns = ["kind"]  # description and file name are free text (issue #13)
+    order_columns = ["uploaded_at"]
     base_order = ("uploaded_at", "asc")
     label_columns = ROW_LABELS
     formatters_columns = _formatters(SupportingDocument, "kind")

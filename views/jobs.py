@@ -65,7 +65,7 @@ class JobView(ReadOnlyModelView):
                     "progress_done", "progress_total", "error"]
     export_columns = show_columns
     search_columns = ["kind", "state", "actor_name", "created_at"]
-    order_columns = ["id", "kind", "state", "created_at", "finished_at"]
+    order_columns = ["id", "kind", "state", "created_at"]  # indexed (issue #13)
     base_order = ("id", "desc")
     label_columns = LABELS
     formatters_columns = {
