@@ -188,7 +188,7 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
     level: Mapped[PerformanceLevel] = mapped_column(
         _enum(PerformanceLevel, "performance_level"),
         default=PerformanceLevel.A,  # E-12: everyone not yet evaluated is at level Α
-        nullable=False, info=unindexed_filter("A, B or C"),
+        nullable=False, info=unindexed_filter("three levels: A, B or C"),
     )
     qualification_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ1 (E-7)
     experience_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # ΒΕ2 (E-7)

@@ -56,8 +56,8 @@ def test_f4_hostile_filter_values_never_500(login, query):
 def test_f4_filter_index_out_of_range(login):
     """A relation column has fewer filters than the digit FAB accepts."""
     client = login("committee")
-    assert client.get("/reportview/list/?_flt_9_evaluator=1").status_code == 400
-    assert client.get("/reportview/list/?_flt_0_evaluator=1").status_code == 200
+    assert client.get("/reportview/list/?_flt_9_cycle=1").status_code == 400
+    assert client.get("/reportview/list/?_flt_0_cycle=1").status_code == 200
 
 
 def test_f4_unknown_action_in_fab_action_post(login):
