@@ -6,13 +6,13 @@ on indexed columns only (tests/test_scale_indexes.py). A sort index carries the 
 the column: FAB orders ties by it, so a page comes from the index alone.
 
 Revision ID: b8c9d0e1f2a3
-Revises: f1a2b3c4d5e7
+Revises: a7b8c9d0e1f2
 Create Date: 2026-11-26
 """
 from alembic import op
 
 revision = 'b8c9d0e1f2a3'
-down_revision = 'f1a2b3c4d5e7'
+down_revision = 'a7b8c9d0e1f2'
 branch_labels = None
 depends_on = None
 
