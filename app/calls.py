@@ -17,7 +17,10 @@ import contextlib
 import functools
 import gc
 import hashlib
+import queue
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -27,7 +30,8 @@ from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
 from collections.abc import Iterator
 
-from sqlalchemy import String, event, func, inspect, select, update
+from sqlalchemy import String, event, func, inspect, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -508,17 +512,29 @@ def lottery_inputs(session, call: Call):
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
     ).tuples().all()
     codes = {str(cid): code for cid, code in conn.execute(select(Cluster.id, Cluster.code)).tuples()}
-    # One row per application ("10001:7,10003:2,…" in any order) instead of 1.3M rows; the
-    # positions, written 5 digits wide (10000 + position), sort back into the ranking as text.
-    pair = func.cast(ApplicationChoice.position + 10000, String) + ":" + func.cast(ApplicationChoice.cluster_id, String)
+    # One row per application instead of 1.3M: its cluster ids and, aggregated in the same
+    # pass (so in the same order), their positions. SQLite's group_concat has no ORDER BY
+    # (and PostgreSQL's string_agg none here), so the positions say whether the ids came in
+    # ranking order - "1,2,…,n", as they do when stored in that order - or must be sorted.
+    in_order = [",".join(map(str, range(1, n + 1))) for n in range(len(codes) + 1)]
+
+    def joined(column):
+        as_text = func.cast(column, String)
+        if conn.dialect.name == "postgresql":  # ordered there, so never sorted here
+            return func.string_agg(as_text, aggregate_order_by(literal_column("','"), ApplicationChoice.position))
+        return func.aggregate_strings(as_text, ",")
+
     ranking: dict[int, tuple[str, ...]] = {}
-    for app_id, pairs in conn.execute(
-        select(ApplicationChoice.application_id, func.aggregate_strings(pair, ","))
+    for app_id, ids, positions in conn.execute(
+        select(ApplicationChoice.application_id, joined(ApplicationChoice.cluster_id), joined(ApplicationChoice.position))
         .join(Application, Application.id == ApplicationChoice.application_id)
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
         .group_by(ApplicationChoice.application_id)
     ).tuples():
-        ranking[app_id] = tuple([codes[p[6:]] for p in sorted(pairs.split(","))])
+        cluster_ids = ids.split(",")
+        if len(cluster_ids) >= len(in_order) or positions != in_order[len(cluster_ids)]:
+            cluster_ids = [cid for _, cid in sorted(zip(map(int, positions.split(",")), cluster_ids, strict=True))]
+        ranking[app_id] = tuple(map(codes.__getitem__, cluster_ids))
     applications = [
         lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
                             submitted_at=submitted)
@@ -579,18 +595,27 @@ def _run_lottery(session, call_id: int, progress=None) -> Call:
         progress(1, LOTTERY_STEPS)
         applications, capacity, stored = lottery_inputs(session, call)
         progress(2, LOTTERY_STEPS)
-        try:
-            bundle = lottery.run(call.code, reveal_secret(call), applications, capacity, call.max_programmes_per_centre)
-        except lottery.LotteryError as exc:
-            refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
+        # The draw (pure Python) runs in a thread while the database stores every
+        # application's draw position, which it computes from the stored tickets alone: the
+        # database works while Python computes (both drivers release the GIL while they
+        # wait). A refusal below rolls the positions back with the rest.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lottery") as pool:
+            drawing = pool.submit(lottery.run, call.code, reveal_secret(call), applications, capacity,
+                                  call.max_programmes_per_centre)
+            _store_draw_positions(session, call)
+            try:
+                bundle = drawing.result()
+            except lottery.LotteryError as exc:
+                refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
+        del applications, capacity
         for entry in bundle["tickets"]:  # lottery.md step 2: the tickets given at submission
             if stored.get(entry["centre"], (None, None, None))[1] != entry["ticket"]:
                 refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
                        centre=entry["centre"])
         progress(3, LOTTERY_STEPS)
-        _store_results(session, call, bundle, {code: centre_id for code, (_a, _t, centre_id) in stored.items()})
+        centres = {code: centre_id for code, (_a, _t, centre_id) in stored.items()}
         del stored
-        sha = _store_bundle(session, call, bundle)
+        sha = _store_allocation_and_bundle(session, call, bundle, centres)
         call.lottery_run_at = now
         call.lottery_bundle_sha256 = sha
         audit.record_action(session, "lottery_run", call, details={
@@ -677,22 +702,101 @@ def lottery_mail_job(session: Session, params: dict[str, Any], progress) -> dict
     return {"mails": notify_lottery_results(session, int(params["call_id"]), progress)}
 
 
-def _store_results(session, call: Call, bundle: dict[str, Any], centres: dict[str, int]) -> None:
-    """Allocation rows (bulk INSERT, no ORM object per row) and every application's
-    position in the draw (one set-based UPDATE). `centres`: code -> id of the applicants
-    (read with the inputs: every allocated centre applied)."""
+def _store_allocation_and_bundle(session, call: Call, bundle: dict[str, Any], centres: dict[str, int]) -> str:
+    """The allocation rows (bulk INSERTs, no ORM object per row) and the bundle's bytes,
+    which a thread serialises meanwhile, a few pieces ahead, each stored as soon as it is
+    ready (so never held whole). `centres`: code -> id of the applicants (every allocated
+    centre applied). Returns the bundle's SHA-256."""
     clusters, prefectures, regions = _codes(session)
-    rows = [
-        {"call_id": call.id, "round": a["round"], "position": a["position"], "centre_id": centres[a["centre"]],
-         "cluster_id": clusters[a["cluster"]], "category": a["category"],
-         "prefecture_id": prefectures[a["area"]] if a["category"] == "IIa" else None,
-         "region_id": regions[a["area"]] if a["category"] == "IIb" else None}
-        for a in bundle["allocation"]
-    ]
-    for start in range(0, len(rows), ALLOCATION_CHUNK):
-        _insert_allocations(session, rows[start:start + ALLOCATION_CHUNK])
-    del rows
-    _store_draw_positions(session, call)
+    digest = hashlib.sha256()
+    parts = LotteryBundlePart.__table__
+    seq = 0
+    if session.get_bind().dialect.name == "postgresql" and session.scalar(text(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")):
+        # ≈1 MiB of JSON per part: lz4 compresses it several times faster than the default
+        # pglz (issue #13); readers decompress either transparently. This transaction only.
+        session.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
+
+    def store(chunks: list[bytes]) -> None:
+        nonlocal seq
+        for chunk in chunks:
+            digest.update(chunk)
+            session.execute(parts.insert().values(call_id=call.id, seq=seq, data=chunk))
+            seq += 1
+
+    pieces = _Ahead(lottery.iter_serialise(bundle, BUNDLE_PART_CHARS), ahead=4)
+    try:
+        allocation = bundle["allocation"]
+        for start in range(0, len(allocation), ALLOCATION_CHUNK):
+            _insert_allocations(session, [
+                {"call_id": call.id, "round": a["round"], "position": a["position"], "centre_id": centres[a["centre"]],
+                 "cluster_id": clusters[a["cluster"]], "category": a["category"],
+                 "prefecture_id": prefectures[a["area"]] if a["category"] == "IIa" else None,
+                 "region_id": regions[a["area"]] if a["category"] == "IIb" else None}
+                for a in allocation[start:start + ALLOCATION_CHUNK]])
+            store(pieces.ready())
+        store(pieces.rest())
+    finally:
+        pieces.close()
+    return digest.hexdigest()
+
+
+class _Ahead:
+    """The items of an iterator produced by a thread, at most `ahead` of them waiting for
+    their consumer: the bundle is serialised (Python) while the database stores the
+    allocation (waiting, the GIL released), and only a few pieces are held at once."""
+
+    _END = object()
+
+    def __init__(self, items: Iterator[Any], ahead: int) -> None:
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(items,), name="lottery-bundle", daemon=True)
+        self._thread.start()
+
+    def _produce(self, items: Iterator[Any]) -> None:
+        try:
+            for item in items:
+                if not self._put((item, None)):
+                    return
+            self._put((self._END, None))
+        except BaseException as exc:  # handed to the consumer, who raises it
+            self._put((self._END, exc))
+
+    def _put(self, entry: tuple[Any, BaseException | None]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer gave up
+
+    def _take(self, block: bool) -> list[Any]:
+        taken = []
+        while True:
+            try:
+                item, error = self._queue.get(block=block)
+            except queue.Empty:
+                return taken
+            if error is not None:
+                raise error
+            if item is self._END:
+                self._stop.set()
+                return taken
+            taken.append(item)
+
+    def ready(self) -> list[Any]:
+        """The items produced so far, without waiting."""
+        return [] if self._stop.is_set() else self._take(block=False)
+
+    def rest(self) -> list[Any]:
+        """Every item still to come (waits for the producer to finish)."""
+        return [] if self._stop.is_set() else self._take(block=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _store_draw_positions(session, call: Call) -> None:
@@ -716,17 +820,6 @@ def _insert_allocations(session, rows: list[dict[str, Any]]) -> None:
     # Core INSERT (executemany, batched VALUES): no ORM objects, no per-row audit entry
     # (the run's one audit entry carries the bundle's hash, which fixes every row).
     session.execute(LotteryAllocation.__table__.insert(), rows)
-
-
-def _store_bundle(session, call: Call, bundle: dict[str, Any]) -> str:
-    """Write the bundle's bytes as they are serialised, piece by piece, hashing as they
-    go; returns the SHA-256 of the whole."""
-    digest = hashlib.sha256()
-    table = LotteryBundlePart.__table__
-    for seq, chunk in enumerate(lottery.iter_serialise(bundle, BUNDLE_PART_CHARS)):
-        digest.update(chunk)
-        session.execute(table.insert().values(call_id=call.id, seq=seq, data=chunk))
-    return digest.hexdigest()
 
 
 BUNDLE_PART_CHARS = 1 << 20  # about 1 MiB per stored piece of the bundle

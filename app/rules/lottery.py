@@ -352,7 +352,7 @@ def _checked_in_bulk(apps: list[Application]) -> list[Application] | None:
     codes = set(centres).union(prefectures, regions, chain.from_iterable(rankings))
     if set(map(type, codes)) - {str} or not all(code and code == code.strip() for code in codes):
         return None
-    if len(set(zip(prefectures, regions))) != len(set(prefectures)):  # a prefecture in two regions
+    if len(set(zip(prefectures, regions, strict=True))) != len(set(prefectures)):  # a prefecture in two regions
         return None
     if list(map(len, map(set, rankings))) != list(map(len, rankings)):  # a cluster ranked twice
         return None
