@@ -30,8 +30,7 @@ from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
 from collections.abc import Iterator
 
-from sqlalchemy import String, event, func, inspect, literal_column, select, text, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import String, event, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -503,46 +502,47 @@ def lottery_inputs(session, call: Call):
         submitted = func.to_char(Application.submitted_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
     else:
         submitted = func.strftime("%Y-%m-%dT%H:%M:%SZ", Application.submitted_at)
+    # Prefecture and region codes come from their small tables: joined in SQL they made
+    # PostgreSQL, without statistics on a freshly loaded call, loop over 100,000 × 51 rows.
+    areas = {pid: (pref, region) for pid, pref, region in conn.execute(
+        select(Prefecture.id, Prefecture.code, Region.code).join(Region, Region.id == Prefecture.region_id)).tuples()}
     rows = conn.execute(
-        select(Application.id, Centre.code, Prefecture.code, Region.code, submitted, Application.ticket,
+        select(Application.id, Centre.code, Application.prefecture_id, submitted, Application.ticket,
                Application.centre_id)
         .join(Centre, Centre.id == Application.centre_id)
-        .join(Prefecture, Prefecture.id == Application.prefecture_id)
-        .join(Region, Region.id == Prefecture.region_id)
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
     ).tuples().all()
     codes = {str(cid): code for cid, code in conn.execute(select(Cluster.id, Cluster.code)).tuples()}
     # One row per application instead of 1.3M: its cluster ids and, aggregated in the same
-    # pass (so in the same order), their positions. SQLite's group_concat has no ORDER BY
-    # (and PostgreSQL's string_agg none here), so the positions say whether the ids came in
-    # ranking order - "1,2,…,n", as they do when stored in that order - or must be sorted.
+    # pass (so in the same order), their positions. Neither database promises the order of
+    # a plain group_concat/string_agg (SQLite's has no ORDER BY; PostgreSQL's costs a sort
+    # per application), so the positions say whether the ids came in ranking order -
+    # "1,2,…,n", as stored and as PostgreSQL keeps its sorted input - or must be sorted.
     in_order = [",".join(map(str, range(1, n + 1))) for n in range(len(codes) + 1)]
-
-    def joined(column):
-        as_text = func.cast(column, String)
-        if conn.dialect.name == "postgresql":  # ordered there, so never sorted here
-            return func.string_agg(as_text, aggregate_order_by(literal_column("','"), ApplicationChoice.position))
-        return func.aggregate_strings(as_text, ",")
-
+    choices = (select(ApplicationChoice.application_id, ApplicationChoice.cluster_id, ApplicationChoice.position)
+               .join(Application, Application.id == ApplicationChoice.application_id)
+               .where(Application.call_id == call.id, Application.status == ApplicationStatus.final))
+    if conn.dialect.name == "postgresql":  # one sort of 1.3M rows there; SQLite reads them in index order
+        choices = choices.order_by(ApplicationChoice.application_id, ApplicationChoice.position)
+    chosen = choices.subquery()
     ranking: dict[int, tuple[str, ...]] = {}
     for app_id, ids, positions in conn.execute(
-        select(ApplicationChoice.application_id, joined(ApplicationChoice.cluster_id), joined(ApplicationChoice.position))
-        .join(Application, Application.id == ApplicationChoice.application_id)
-        .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
-        .group_by(ApplicationChoice.application_id)
+        select(chosen.c.application_id, func.aggregate_strings(func.cast(chosen.c.cluster_id, String), ","),
+               func.aggregate_strings(func.cast(chosen.c.position, String), ","))
+        .group_by(chosen.c.application_id)
     ).tuples():
         cluster_ids = ids.split(",")
         if len(cluster_ids) >= len(in_order) or positions != in_order[len(cluster_ids)]:
             cluster_ids = [cid for _, cid in sorted(zip(map(int, positions.split(",")), cluster_ids, strict=True))]
         ranking[app_id] = tuple(map(codes.__getitem__, cluster_ids))
-    applications = [
-        lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
-                            submitted_at=submitted)
-        for app_id, code, pref, region, submitted, _ticket, _centre_id in rows
-    ]
+    applications = []
+    for app_id, code, prefecture_id, submitted_at, _ticket, _centre_id in rows:
+        prefecture, region = areas[prefecture_id]
+        applications.append(lottery.Application(centre=code, prefecture=prefecture, region=region,
+                                                clusters=ranking.pop(app_id, ()), submitted_at=submitted_at))
     capacity = [lottery.Capacity(cluster, category, area, n) for cluster, category, area, n in annex_cells(session, call.id)]
     return applications, capacity, {code: (app_id, ticket, centre_id)
-                                     for app_id, code, _p, _r, _s, ticket, centre_id in rows}
+                                     for app_id, code, _p, _s, ticket, centre_id in rows}
 
 
 def check_lottery_can_run(call: Call | None) -> None:
@@ -816,10 +816,23 @@ def _store_draw_positions(session, call: Call) -> None:
                                  .values(draw_position=drawn.c.position))
 
 
+_ALLOCATION_COLUMNS = ("call_id", "round", "position", "centre_id", "cluster_id", "category", "prefecture_id", "region_id")
+
+
 def _insert_allocations(session, rows: list[dict[str, Any]]) -> None:
-    # Core INSERT (executemany, batched VALUES): no ORM objects, no per-row audit entry
-    # (the run's one audit entry carries the bundle's hash, which fixes every row).
-    session.execute(LotteryAllocation.__table__.insert(), rows)
+    # No ORM objects, no per-row audit entry (the run's one audit entry carries the
+    # bundle's hash, which fixes every row). On PostgreSQL one COPY per batch, in this
+    # transaction: psycopg's executemany sent one INSERT per row (9 s of a 100,000-
+    # application run under load, issue #13); elsewhere a Core executemany.
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(LotteryAllocation.__table__.insert(), rows)
+        return
+    table = LotteryAllocation.__table__.name
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({', '.join(_ALLOCATION_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in _ALLOCATION_COLUMNS])
 
 
 BUNDLE_PART_CHARS = 1 << 20  # about 1 MiB per stored piece of the bundle
