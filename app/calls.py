@@ -774,7 +774,7 @@ class _Ahead:
         return False  # the consumer gave up
 
     def _take(self, block: bool) -> list[Any]:
-        taken = []
+        taken: list[Any] = []
         while True:
             try:
                 item, error = self._queue.get(block=block)
