@@ -803,9 +803,10 @@ class _Ahead:
 def _store_draw_positions(session, call: Call) -> None:
     """Every final application's position in the draw, in one UPDATE … FROM computed by the
     database: row_number() in the draw order of lottery.md (ticket hex ascending, then
-    centre code). run_lottery has checked the stored tickets against the recomputed ones,
-    so this is the bundle's order; 100,000 parameters through a temporary table cost more
-    (issue #13). On PostgreSQL the order is byte order ("C"), as Python's."""
+    centre code). run_lottery checks the stored tickets against the recomputed ones in the
+    same transaction (refusing, it rolls these back), so this is the bundle's order; 100,000
+    parameters through a temporary table cost more (issue #13). On PostgreSQL the order is
+    byte order ("C"), as Python's."""
     table = Application.__table__
     order: list[Any] = [table.c.ticket, Centre.code]
     if session.get_bind().dialect.name == "postgresql":
