@@ -13,9 +13,15 @@ calls it and stores its result.
 from __future__ import annotations
 
 import datetime as dt
+import contextlib
 import functools
+import gc
 import hashlib
+import json
+import queue
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -25,7 +31,7 @@ from flask_babel import gettext, lazy_gettext
 from flask.cli import AppGroup
 from collections.abc import Iterator
 
-from sqlalchemy import String, event, func, inspect, select, update
+from sqlalchemy import String, event, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -497,34 +503,47 @@ def lottery_inputs(session, call: Call):
         submitted = func.to_char(Application.submitted_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
     else:
         submitted = func.strftime("%Y-%m-%dT%H:%M:%SZ", Application.submitted_at)
+    # Prefecture and region codes come from their small tables: joined in SQL they made
+    # PostgreSQL, without statistics on a freshly loaded call, loop over 100,000 × 51 rows.
+    areas = {pid: (pref, region) for pid, pref, region in conn.execute(
+        select(Prefecture.id, Prefecture.code, Region.code).join(Region, Region.id == Prefecture.region_id)).tuples()}
     rows = conn.execute(
-        select(Application.id, Centre.code, Prefecture.code, Region.code, submitted, Application.ticket,
+        select(Application.id, Centre.code, Application.prefecture_id, submitted, Application.ticket,
                Application.centre_id)
         .join(Centre, Centre.id == Application.centre_id)
-        .join(Prefecture, Prefecture.id == Application.prefecture_id)
-        .join(Region, Region.id == Prefecture.region_id)
         .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
     ).tuples().all()
     codes = {str(cid): code for cid, code in conn.execute(select(Cluster.id, Cluster.code)).tuples()}
-    # One row per application ("10001:7,10003:2,…" in any order) instead of 1.3M rows; the
-    # positions, written 5 digits wide (10000 + position), sort back into the ranking as text.
-    pair = func.cast(ApplicationChoice.position + 10000, String) + ":" + func.cast(ApplicationChoice.cluster_id, String)
+    # One row per application instead of 1.3M: its cluster ids and, aggregated in the same
+    # pass (so in the same order), their positions. Neither database promises the order of
+    # a plain group_concat/string_agg (SQLite's has no ORDER BY; PostgreSQL's costs a sort
+    # per application), so the positions say whether the ids came in ranking order -
+    # "1,2,…,n", as stored and as PostgreSQL keeps its sorted input - or must be sorted.
+    in_order = [",".join(map(str, range(1, n + 1))) for n in range(len(codes) + 1)]
+    choices = (select(ApplicationChoice.application_id, ApplicationChoice.cluster_id, ApplicationChoice.position)
+               .join(Application, Application.id == ApplicationChoice.application_id)
+               .where(Application.call_id == call.id, Application.status == ApplicationStatus.final))
+    if conn.dialect.name == "postgresql":  # one sort of 1.3M rows there; SQLite reads them in index order
+        choices = choices.order_by(ApplicationChoice.application_id, ApplicationChoice.position)
+    chosen = choices.subquery()
     ranking: dict[int, tuple[str, ...]] = {}
-    for app_id, pairs in conn.execute(
-        select(ApplicationChoice.application_id, func.aggregate_strings(pair, ","))
-        .join(Application, Application.id == ApplicationChoice.application_id)
-        .where(Application.call_id == call.id, Application.status == ApplicationStatus.final)
-        .group_by(ApplicationChoice.application_id)
+    for app_id, ids, positions in conn.execute(
+        select(chosen.c.application_id, func.aggregate_strings(func.cast(chosen.c.cluster_id, String), ","),
+               func.aggregate_strings(func.cast(chosen.c.position, String), ","))
+        .group_by(chosen.c.application_id)
     ).tuples():
-        ranking[app_id] = tuple([codes[p[6:]] for p in sorted(pairs.split(","))])
-    applications = [
-        lottery.Application(centre=code, prefecture=pref, region=region, clusters=tuple(ranking.pop(app_id, ())),
-                            submitted_at=submitted)
-        for app_id, code, pref, region, submitted, _ticket, _centre_id in rows
-    ]
+        cluster_ids = ids.split(",")
+        if len(cluster_ids) >= len(in_order) or positions != in_order[len(cluster_ids)]:
+            cluster_ids = [cid for _, cid in sorted(zip(map(int, positions.split(",")), cluster_ids, strict=True))]
+        ranking[app_id] = tuple(map(codes.__getitem__, cluster_ids))
+    applications = []
+    for app_id, code, prefecture_id, submitted_at, _ticket, _centre_id in rows:
+        prefecture, region = areas[prefecture_id]
+        applications.append(lottery.Application(centre=code, prefecture=prefecture, region=region,
+                                                clusters=ranking.pop(app_id, ()), submitted_at=submitted_at))
     capacity = [lottery.Capacity(cluster, category, area, n) for cluster, category, area, n in annex_cells(session, call.id)]
     return applications, capacity, {code: (app_id, ticket, centre_id)
-                                     for app_id, code, _p, _r, _s, ticket, centre_id in rows}
+                                     for app_id, code, _p, _s, ticket, centre_id in rows}
 
 
 def check_lottery_can_run(call: Call | None) -> None:
@@ -541,9 +560,29 @@ def check_lottery_can_run(call: Call | None) -> None:
 LOTTERY_STEPS = 4  # progress: claimed, inputs read, drawn, stored
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cycle collector paused: a run makes millions of short-lived tuples, strings and
+    dicts (none in a cycle) over a heap of millions, and the collector walked that heap
+    again and again - about half of the pure algorithm's time at 100,000 applications
+    (issue #13). Reference counting still frees everything; the collector resumes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_lottery(session, call_id: int, progress=None) -> Call:
     """Run the lottery of a closed call once (lottery.md "Atomicity"). `progress(done,
     total)` hears of each step (the background job shows it)."""
+    with _no_cyclic_gc():
+        return _run_lottery(session, call_id, progress)
+
+
+def _run_lottery(session, call_id: int, progress=None) -> Call:
     progress = progress or (lambda done, total: None)
     call = session.get(Call, call_id)
     check_lottery_can_run(call)
@@ -557,18 +596,27 @@ def run_lottery(session, call_id: int, progress=None) -> Call:
         progress(1, LOTTERY_STEPS)
         applications, capacity, stored = lottery_inputs(session, call)
         progress(2, LOTTERY_STEPS)
-        try:
-            bundle = lottery.run(call.code, reveal_secret(call), applications, capacity, call.max_programmes_per_centre)
-        except lottery.LotteryError as exc:
-            refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
+        # The draw (pure Python) runs in a thread while the database stores every
+        # application's draw position, which it computes from the stored tickets alone: the
+        # database works while Python computes (both drivers release the GIL while they
+        # wait). A refusal below rolls the positions back with the rest.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lottery") as pool:
+            drawing = pool.submit(lottery.run, call.code, reveal_secret(call), applications, capacity,
+                                  call.max_programmes_per_centre)
+            _store_draw_positions(session, call)
+            try:
+                bundle = drawing.result()
+            except lottery.LotteryError as exc:
+                refuse(_l("The lottery refused its inputs: %(error)s"), error=str(exc))
+        del applications, capacity
         for entry in bundle["tickets"]:  # lottery.md step 2: the tickets given at submission
             if stored.get(entry["centre"], (None, None, None))[1] != entry["ticket"]:
                 refuse(_l("The stored ticket of centre %(centre)s differs from the recomputed one."),
                        centre=entry["centre"])
         progress(3, LOTTERY_STEPS)
-        _store_results(session, call, bundle, {code: centre_id for code, (_a, _t, centre_id) in stored.items()})
+        centres = {code: centre_id for code, (_a, _t, centre_id) in stored.items()}
         del stored
-        sha = _store_bundle(session, call, bundle)
+        sha = _store_allocation_and_bundle(session, call, bundle, centres)
         call.lottery_run_at = now
         call.lottery_bundle_sha256 = sha
         audit.record_action(session, "lottery_run", call, details={
@@ -655,30 +703,110 @@ def lottery_mail_job(session: Session, params: dict[str, Any], progress) -> dict
     return {"mails": notify_lottery_results(session, int(params["call_id"]), progress)}
 
 
-def _store_results(session, call: Call, bundle: dict[str, Any], centres: dict[str, int]) -> None:
-    """Allocation rows (bulk INSERT, no ORM object per row) and every application's
-    position in the draw (one set-based UPDATE). `centres`: code -> id of the applicants
-    (read with the inputs: every allocated centre applied)."""
+def _store_allocation_and_bundle(session, call: Call, bundle: dict[str, Any], centres: dict[str, int]) -> str:
+    """The allocation rows (bulk INSERTs, no ORM object per row) and the bundle's bytes,
+    which a thread serialises meanwhile, a few pieces ahead, each stored as soon as it is
+    ready (so never held whole). `centres`: code -> id of the applicants (every allocated
+    centre applied). Returns the bundle's SHA-256."""
     clusters, prefectures, regions = _codes(session)
-    rows = [
-        {"call_id": call.id, "round": a["round"], "position": a["position"], "centre_id": centres[a["centre"]],
-         "cluster_id": clusters[a["cluster"]], "category": a["category"],
-         "prefecture_id": prefectures[a["area"]] if a["category"] == "IIa" else None,
-         "region_id": regions[a["area"]] if a["category"] == "IIb" else None}
-        for a in bundle["allocation"]
-    ]
-    for start in range(0, len(rows), ALLOCATION_CHUNK):
-        _insert_allocations(session, rows[start:start + ALLOCATION_CHUNK])
-    del rows
-    _store_draw_positions(session, call)
+    digest = hashlib.sha256()
+    parts = LotteryBundlePart.__table__
+    seq = 0
+    if session.get_bind().dialect.name == "postgresql" and session.scalar(text(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")):
+        # ≈1 MiB of JSON per part: lz4 compresses it several times faster than the default
+        # pglz (issue #13); readers decompress either transparently. This transaction only.
+        session.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
+
+    def store(chunks: list[bytes]) -> None:
+        nonlocal seq
+        for chunk in chunks:
+            digest.update(chunk)
+            session.execute(parts.insert().values(call_id=call.id, seq=seq, data=chunk))
+            seq += 1
+
+    pieces = _Ahead(lottery.iter_serialise(bundle, BUNDLE_PART_CHARS), ahead=4)
+    try:
+        allocation = bundle["allocation"]
+        for start in range(0, len(allocation), ALLOCATION_CHUNK):
+            _insert_allocations(session, [
+                {"call_id": call.id, "round": a["round"], "position": a["position"], "centre_id": centres[a["centre"]],
+                 "cluster_id": clusters[a["cluster"]], "category": a["category"],
+                 "prefecture_id": prefectures[a["area"]] if a["category"] == "IIa" else None,
+                 "region_id": regions[a["area"]] if a["category"] == "IIb" else None}
+                for a in allocation[start:start + ALLOCATION_CHUNK]])
+            store(pieces.ready())
+        store(pieces.rest())
+    finally:
+        pieces.close()
+    return digest.hexdigest()
+
+
+class _Ahead:
+    """The items of an iterator produced by a thread, at most `ahead` of them waiting for
+    their consumer: the bundle is serialised (Python) while the database stores the
+    allocation (waiting, the GIL released), and only a few pieces are held at once."""
+
+    _END = object()
+
+    def __init__(self, items: Iterator[Any], ahead: int) -> None:
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(items,), name="lottery-bundle", daemon=True)
+        self._thread.start()
+
+    def _produce(self, items: Iterator[Any]) -> None:
+        try:
+            for item in items:
+                if not self._put((item, None)):
+                    return
+            self._put((self._END, None))
+        except BaseException as exc:  # handed to the consumer, who raises it
+            self._put((self._END, exc))
+
+    def _put(self, entry: tuple[Any, BaseException | None]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer gave up
+
+    def _take(self, block: bool) -> list[Any]:
+        taken: list[Any] = []
+        while True:
+            try:
+                item, error = self._queue.get(block=block)
+            except queue.Empty:
+                return taken
+            if error is not None:
+                raise error
+            if item is self._END:
+                self._stop.set()
+                return taken
+            taken.append(item)
+
+    def ready(self) -> list[Any]:
+        """The items produced so far, without waiting."""
+        return [] if self._stop.is_set() else self._take(block=False)
+
+    def rest(self) -> list[Any]:
+        """Every item still to come (waits for the producer to finish)."""
+        return [] if self._stop.is_set() else self._take(block=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _store_draw_positions(session, call: Call) -> None:
     """Every final application's position in the draw, in one UPDATE … FROM computed by the
     database: row_number() in the draw order of lottery.md (ticket hex ascending, then
-    centre code). run_lottery has checked the stored tickets against the recomputed ones,
-    so this is the bundle's order; 100,000 parameters through a temporary table cost more
-    (issue #13). On PostgreSQL the order is byte order ("C"), as Python's."""
+    centre code). run_lottery checks the stored tickets against the recomputed ones in the
+    same transaction (refusing, it rolls these back), so this is the bundle's order; 100,000
+    parameters through a temporary table cost more (issue #13). On PostgreSQL the order is
+    byte order ("C"), as Python's."""
     table = Application.__table__
     order: list[Any] = [table.c.ticket, Centre.code]
     if session.get_bind().dialect.name == "postgresql":
@@ -690,21 +818,33 @@ def _store_draw_positions(session, call: Call) -> None:
                                  .values(draw_position=drawn.c.position))
 
 
+_ALLOCATION_COLUMNS = ("call_id", "round", "position", "centre_id", "cluster_id", "category", "prefecture_id", "region_id")
+
+
 def _insert_allocations(session, rows: list[dict[str, Any]]) -> None:
-    # Core INSERT (executemany, batched VALUES): no ORM objects, no per-row audit entry
-    # (the run's one audit entry carries the bundle's hash, which fixes every row).
-    session.execute(LotteryAllocation.__table__.insert(), rows)
-
-
-def _store_bundle(session, call: Call, bundle: dict[str, Any]) -> str:
-    """Write the bundle's bytes as they are serialised, piece by piece, hashing as they
-    go; returns the SHA-256 of the whole."""
-    digest = hashlib.sha256()
-    table = LotteryBundlePart.__table__
-    for seq, chunk in enumerate(lottery.iter_serialise(bundle, BUNDLE_PART_CHARS)):
-        digest.update(chunk)
-        session.execute(table.insert().values(call_id=call.id, seq=seq, data=chunk))
-    return digest.hexdigest()
+    # No ORM objects, no per-row audit entry (the run's one audit entry carries the
+    # bundle's hash, which fixes every row). On PostgreSQL one COPY per batch, in this
+    # transaction: psycopg's executemany sent one INSERT per row (9 s of a 100,000-
+    # application run under load, issue #13).
+    connection = session.connection()
+    table = LotteryAllocation.__table__.name
+    if connection.dialect.name == "sqlite":
+        # One statement over a JSON array, in array order (ids in allocation order): the
+        # bundle is serialised in a thread meanwhile, and a row-by-row executemany handed
+        # the GIL back and forth 5,000 times a batch (4× slower than alone, issue #13).
+        connection.execute(text(
+            f"INSERT INTO {table} ({', '.join(_ALLOCATION_COLUMNS)}) SELECT "
+            + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_ALLOCATION_COLUMNS)))
+            + " FROM json_each(:rows) ORDER BY key"),
+            {"rows": json.dumps([[row[column] for column in _ALLOCATION_COLUMNS] for row in rows])})
+        return
+    if connection.dialect.name != "postgresql":
+        session.execute(LotteryAllocation.__table__.insert(), rows)
+        return
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({', '.join(_ALLOCATION_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in _ALLOCATION_COLUMNS])
 
 
 BUNDLE_PART_CHARS = 1 << 20  # about 1 MiB per stored piece of the bundle

@@ -139,6 +139,31 @@ def test_run_stores_the_bundle_and_allocation_identical_on_every_database(app, t
     assert code == 1 and out.startswith(("DIFFERENCE", "ERROR")), out
 
 
+def test_rankings_are_read_in_position_order_whatever_order_the_rows_were_stored_in(app):
+    """lottery.md step 5 ("ranked clusters, most preferred first"): the inputs are read as one
+    aggregate per application, and neither database promises the order of an aggregate's
+    rows; a ranking whose rows were stored last choice first still reads in its order."""
+    from app import calls as service
+    from models.calls import Application, ApplicationChoice, Call
+    from models.centres import Centre
+
+    with app.app_context():
+        session = app.appbuilder.session
+        call_id = build_fixed_call(session)
+        application = session.scalar(select(Application).join(Centre).where(
+            Application.call_id == call_id, Centre.code == "TST-C"))
+        stored = [(c.position, c.cluster_id) for c in application.choices]
+        application.choices = []
+        session.flush()
+        for position, cluster_id in reversed(stored):  # new rows, the last choice stored first
+            session.add(ApplicationChoice(application_id=application.id, position=position, cluster_id=cluster_id))
+            session.flush()
+        session.commit()
+        applications, _capacity, _stored = service.lottery_inputs(session, session.get(Call, call_id))
+        assert {a.centre: list(a.clusters) for a in applications} == RANKINGS
+        session.rollback()
+
+
 def test_second_run_is_refused_and_duplicates_nothing(app):
     """Atomicity: the lottery runs once per call."""
     from app import calls as service
