@@ -570,7 +570,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kse-bench-"))
     sizes = f"{args.centres:,} centres (as many final applications in the lottery's call), {args.evaluators:,} evaluators"
     try:
-        for kind in args.db.split(","):
+        # Only the sections that measure a database of their own need one built.
+        per_database = only & {"lists", "pages", "export", "pdf", "load", "lottery"}
+        for kind in args.db.split(",") if per_database else []:
             db = "SQLite" if kind == "sqlite" else "PostgreSQL"
             url = new_database(kind, tmp, "main")
             try:
