@@ -529,7 +529,7 @@ def section_block(key: tuple[str, str], data: dict) -> str:
 def write_results(path: Path) -> None:
     """Replace only the sections this run measured (each between its markers), keep every
     other section and the hand-written text; a section not yet in the file goes before
-    the "## Where a target is not met" notes (or at the end)."""
+    the "## Notes, profiles" notes (or at the end)."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     text = re.sub(r"^Machine \(last run\):.*$", f"Machine (last run): {machine()}.", text, flags=re.M)
     if "Machine (last run):" not in text:
@@ -540,9 +540,9 @@ def write_results(path: Path) -> None:
         if begin in text and end in text:
             head, rest = text.split(begin, 1)
             text = head + block + rest.split(end, 1)[1]
-        elif "\n## Where a target is not met" in text:
-            head, rest = text.split("\n## Where a target is not met", 1)
-            text = head.rstrip("\n") + "\n\n" + block + "\n\n## Where a target is not met" + rest
+        elif "\n## Notes, profiles" in text:
+            head, rest = text.split("\n## Notes, profiles", 1)
+            text = head.rstrip("\n") + "\n\n" + block + "\n\n## Notes, profiles" + rest
         else:
             text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
