@@ -123,7 +123,7 @@ class Evaluator(Audited, EvaluatorOwned, Timestamped, Model):
         Index("ix_evaluator_last_first", "last_name", "first_name"),
         # Sortable list columns with the key FAB adds as tie-breaker: the sort, and the
         # keys of a deep page, read from the index alone on PostgreSQL (issue #13).
-        *(Index(f"ix_evaluator_{column}", column, "id") for column in SORTED_BY_KEY),
+        *(sort_index("evaluator", column) for column in SORTED_BY_KEY),
         UniqueConstraint("protocol_no", name="uq_evaluator_protocol_no"),
         trigram_index("evaluator", "last_name_folded"),
     )

@@ -87,7 +87,7 @@ def test_a_deep_page_reads_its_rows_by_key_in_one_statement(app, login):
 
     with app.app_context():
         session = app.appbuilder.session
-        expected = session.scalars(select(Evaluator.registry_no).order_by(
+        expected = session.scalars(select(Evaluator.id).order_by(
             Evaluator.ranking_score.desc(), Evaluator.id.desc())).all()
         session.remove()
         engine = app.extensions["sqlalchemy"].engine
@@ -106,9 +106,9 @@ def test_a_deep_page_reads_its_rows_by_key_in_one_statement(app, login):
         event.remove(engine, "before_cursor_execute", record)
     rows = [s for s in seen if "FROM evaluator" in s and "OFFSET" in s]
     assert len(rows) == 1 and re.search(r"evaluator\.id IN \(SELECT evaluator\.id\s+FROM evaluator", rows[0]), seen
-    shown = [no for no in expected if no and f">{no}<" in page]
-    page_rows = [no for no in expected[4:6] if no]
-    assert shown == page_rows
+    # The rows' own links name them, whatever they show (a draft has no registry number).
+    shown = [int(pk) for pk in dict.fromkeys(re.findall(r"/evaluatorview/show/(\d+)", page))]
+    assert len(expected) >= 6 and shown == expected[4:6]
 
 
 def test_related_choices_are_every_permitted_row_in_one_statement(app):
